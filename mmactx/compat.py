@@ -1,0 +1,145 @@
+"""Workarounds for bugs in the released upstream packages, one function each.
+
+Each function names the upstream issue it works around, is idempotent, and is
+applied by :func:`apply_all` when ``mmactx`` is imported. Nothing else lives
+here.
+"""
+import os
+import os.path as osp
+import sys
+import types
+
+import torch
+
+
+def stub_missing_mmaction_drn() -> bool:
+    """Make ``import mmaction.models`` work on the mmaction2 1.2.0 wheel.
+
+    The wheel lacks ``mmaction/models/localizers/drn`` (the folder had no
+    ``__init__.py``, so ``find_packages`` skipped it) while
+    ``mmaction/models/localizers/__init__.py`` imports ``DRN`` from it:
+    https://github.com/open-mmlab/mmaction2/issues/2714 (fixed on main by
+    8058df54, never released). We put a stand-in module in ``sys.modules``
+    whose ``DRN`` explains the problem when someone actually builds it.
+
+    Returns:
+        bool: Whether the stand-in was installed (False if the real module
+        exists, e.g. mmaction2 installed from source).
+    """
+    import mmaction
+    name = 'mmaction.models.localizers.drn'
+    real = osp.join(osp.dirname(mmaction.__file__), 'models', 'localizers',
+                    'drn')
+    if osp.isdir(real) or name in sys.modules:
+        return False
+
+    class DRN:  # noqa: D401 - a stand-in with the upstream name
+        """Stand-in for mmaction's DRN, missing from the 1.2.0 wheel."""
+
+        def __init__(self, *args, **kwargs):
+            raise ImportError(
+                'mmaction.models.localizers.drn is missing from the mmaction2 '
+                '1.2.0 wheel (open-mmlab/mmaction2#2714); install mmaction2 '
+                'from source to use DRN.')
+
+    package = types.ModuleType(name)
+    package.__path__ = []
+    module = types.ModuleType(name + '.drn')
+    module.DRN = DRN
+    package.drn = module
+    sys.modules[name] = package
+    sys.modules[name + '.drn'] = module
+    return True
+
+
+def mmengine_checkpoint_globals() -> list:
+    """The non-tensor types that mmengine's checkpoints hold.
+
+    ``Runner.save_checkpoint`` stores the message hub (``HistoryBuffer``
+    objects holding numpy arrays and numpy scalars) next to the weights,
+    optimizer and scheduler states. These are exactly the globals a
+    ``weights_only=True`` load of such a checkpoint meets; nothing that can
+    run code is among them.
+    """
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = [type(np.dtype(t)) for t in (
+        np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
+        np.int64, np.uint8, np.bool_)]
+    return [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype
+            ] + dtype_classes
+
+
+def load_checkpoints_weights_only() -> None:
+    """Let mmengine resume on torch >= 2.6 without turning weights-only off.
+
+    torch 2.6 made ``weights_only=True`` the default of ``torch.load``;
+    mmengine 0.10.7 calls ``torch.load`` without the argument, so ``resume``
+    fails on ``Unsupported global: mmengine.logging.history_buffer.
+    HistoryBuffer`` (https://github.com/open-mmlab/mmengine/issues/1655,
+    fixed on main by PR #1670, not released). We allowlist exactly the
+    globals of :func:`mmengine_checkpoint_globals` and register a local-file
+    loader that passes ``weights_only=True`` explicitly, so loading stays
+    safe on every torch version and a checkpoint cannot run code.
+    """
+    from mmengine.runner.checkpoint import CheckpointLoader
+    torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+
+    def load_from_local(filename, map_location):
+        filename = osp.expanduser(filename)
+        if not osp.isfile(filename):
+            raise FileNotFoundError(f'{filename} can not be found.')
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
+
+    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
+
+
+def setup_cpu_distributed(cfg) -> bool:
+    """Let ``--launcher pytorch`` run on machines without a GPU (gloo).
+
+    mmengine 0.10.7 always calls ``torch.cuda.set_device`` in
+    ``_init_dist_pytorch`` and wraps the model in DDP with
+    ``device_ids=[LOCAL_RANK]``; both fail without CUDA. When CUDA is absent
+    we start the process group on gloo ourselves (mmengine then skips its own
+    initialisation) and ask for a DDP wrapper without ``device_ids``.
+
+    Args:
+        cfg (mmengine.Config): The config the runner will be built from;
+            ``model_wrapper_cfg`` is set on it when needed.
+
+    Returns:
+        bool: Whether the CPU set-up was applied.
+    """
+    import torch.distributed as dist
+    if torch.cuda.is_available() or cfg.get('launcher', 'none') == 'none':
+        return False
+    if not dist.is_initialized():
+        timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
+        kwargs = {}
+        if timeout is not None:
+            import datetime
+            kwargs['timeout'] = datetime.timedelta(seconds=timeout)
+        dist.init_process_group(
+            backend='gloo',
+            rank=int(os.environ['RANK']),
+            world_size=int(os.environ['WORLD_SIZE']),
+            **kwargs)
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    wrapper.setdefault('broadcast_buffers', False)
+    wrapper.setdefault('find_unused_parameters',
+                       cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    return True
+
+
+def apply_all() -> None:
+    """Apply every import-time workaround (called by ``import mmactx``)."""
+    stub_missing_mmaction_drn()
+    load_checkpoints_weights_only()

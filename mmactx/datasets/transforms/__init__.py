@@ -1,0 +1,18 @@
+"""Skeleton transforms of mmactx.
+
+``UniformSampleFrames``, ``PoseDecode``, ``PoseCompact`` and
+``GeneratePoseTarget`` replace mmaction2's transforms of the same names (same
+arguments, same results, tested against mmaction2 1.2.0). mmaction2's
+keypoint-aware ``Resize``, ``RandomResizedCrop``, ``CenterCrop``, ``Flip``,
+``FormatShape`` and ``PackActionInputs`` work on numpy 2 and are cheap on
+keypoints, so configs use them as they are (found through the parent
+registry).
+"""
+from .heatmaps import GeneratePoseTarget, render_segments
+from .keypoint import PoseCompact, PoseDecode
+from .sampling import UniformSampleFrames
+
+__all__ = [
+    'GeneratePoseTarget', 'PoseCompact', 'PoseDecode', 'UniformSampleFrames',
+    'render_segments'
+]

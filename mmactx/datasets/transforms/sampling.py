@@ -1,0 +1,115 @@
+"""Frame sampling for skeleton sequences."""
+from typing import Dict
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmactx.registry import TRANSFORMS
+
+
+def _uniform_clip(num_frames: int, clip_len: int,
+                  rng: np.random.RandomState) -> np.ndarray:
+    """Indices of one clip of ``clip_len`` frames from ``num_frames``.
+
+    Fewer frames than ``clip_len``: a run from a random start (wrapped by the
+    caller). Between one and two times ``clip_len``: ``clip_len`` consecutive
+    indices spread by inserting ``num_frames - clip_len`` skips at random
+    gaps. Longer: one random frame from each of ``clip_len`` equal segments.
+    """
+    if num_frames < clip_len:
+        start = rng.randint(0, num_frames)
+        return np.arange(start, start + clip_len)
+    if num_frames < 2 * clip_len:
+        skips = rng.choice(clip_len + 1, num_frames - clip_len, replace=False)
+        offset = np.zeros(clip_len + 1, dtype=np.int64)
+        offset[skips] = 1
+        return np.arange(clip_len) + np.cumsum(offset)[:-1]
+    bounds = np.arange(clip_len + 1) * num_frames // clip_len
+    return bounds[:-1] + rng.randint(np.diff(bounds))
+
+
+@TRANSFORMS.register_module()
+class UniformSampleFrames(BaseTransform):
+    """Sample ``num_clips`` clips of ``clip_len`` frames uniformly.
+
+    A drop-in replacement for mmaction2's ``UniformSampleFrames``: the same
+    indices for the same random draws. In test mode the draws come from a
+    private ``RandomState(seed)``, so results are deterministic without
+    reseeding numpy's global generator (mmaction2 calls
+    ``np.random.seed(seed)``, which resets the global stream that training
+    augmentations of other samples in the same worker use).
+
+    Required Keys:
+
+        - total_frames
+        - start_index (optional)
+        - keypoint (optional, checked against total_frames)
+
+    Added Keys:
+
+        - frame_inds
+        - frame_interval
+        - num_clips
+        - clip_len
+
+    Args:
+        clip_len (int): Frames per clip.
+        num_clips (int): Number of clips. Defaults to 1.
+        test_mode (bool): Deterministic test-time sampling. Defaults to False.
+        seed (int): Seed of the test-time generator. Defaults to 255.
+    """
+
+    def __init__(self,
+                 clip_len: int,
+                 num_clips: int = 1,
+                 test_mode: bool = False,
+                 seed: int = 255) -> None:
+        if clip_len < 1 or num_clips < 1:
+            raise ValueError('clip_len and num_clips must be positive, got '
+                             f'{clip_len} and {num_clips}')
+        self.clip_len = clip_len
+        self.num_clips = num_clips
+        self.test_mode = test_mode
+        self.seed = seed
+
+    def _test_clip_starts_short(self, num_frames: int, i: int) -> int:
+        if num_frames < self.num_clips:
+            return i
+        return i * num_frames // self.num_clips
+
+    def sample(self, num_frames: int) -> np.ndarray:
+        """Frame indices (before ``start_index``), shape [num_clips * L]."""
+        L = self.clip_len
+        if self.test_mode:
+            rng = np.random.RandomState(self.seed)
+        else:
+            # the global generator, as mmaction2's training mode uses it
+            rng = np.random.mtrand._rand
+        clips = []
+        for i in range(self.num_clips):
+            if self.test_mode and num_frames < L:
+                start = self._test_clip_starts_short(num_frames, i)
+                clips.append(np.arange(start, start + L))
+            else:
+                clips.append(_uniform_clip(num_frames, L, rng))
+        return np.mod(np.concatenate(clips), num_frames)
+
+    def transform(self, results: Dict) -> Dict:
+        num_frames = results['total_frames']
+        if 'keypoint' in results and results['keypoint'].shape[1] != \
+                num_frames:
+            raise ValueError(
+                f'total_frames={num_frames} but keypoint has shape '
+                f'{results["keypoint"].shape} (frame_dir='
+                f'{results.get("frame_dir")!r})')
+        inds = self.sample(num_frames) + results.get('start_index', 0)
+        results['frame_inds'] = inds.astype(np.int32)
+        results['clip_len'] = self.clip_len
+        results['frame_interval'] = None
+        results['num_clips'] = self.num_clips
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
+                f'num_clips={self.num_clips}, test_mode={self.test_mode}, '
+                f'seed={self.seed})')

@@ -1,0 +1,3 @@
+"""Models of mmactx. PoseC3D reuses mmaction2's ``Recognizer3D``,
+``ResNet3dSlowOnly`` and ``I3DHead``; only what mmaction2 lacks lives here."""
+from .backbones import *  # noqa: F401,F403

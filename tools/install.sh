@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs mmactx and everything it needs into the current Python environment.
+# Idempotent: a second run installs nothing new. Used by the README commands.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+PIP="$PY -m pip install -q --disable-pip-version-check"
+
+# torch first, pinned: a looser requirement would pull a CUDA build (GBs).
+if ! $PY -c "import torch" 2>/dev/null; then
+    $PIP "torch==${TORCH_VERSION:-2.13.0}"
+fi
+$PIP -r requirements/runtime.txt
+# mmcv without compiled ops unless a full mmcv is already installed.
+if ! $PY -c "import mmcv" 2>/dev/null; then
+    $PIP "mmcv-lite>=2.0.0rc4,<2.2.0"
+fi
+$PIP --no-deps -r requirements/mminstall.txt
+$PIP -r requirements/tests.txt
+$PIP --no-deps --no-build-isolation -e .
