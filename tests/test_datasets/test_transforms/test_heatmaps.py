@@ -1,0 +1,109 @@
+"""GeneratePoseTarget against mmaction2 1.2.0's on randomised inputs."""
+import copy
+
+import numpy as np
+import pytest
+from mmaction.datasets.transforms import pose_transforms as mma
+
+from mmactx.datasets.transforms import GeneratePoseTarget
+from mmactx.skeletons import COCO, COCO_POSEC3D_LIMBS
+
+LIMB_LEFT, LIMB_RIGHT = COCO.limb_flip_pairs(COCO_POSEC3D_LIMBS)
+
+
+def make_sample(rng, persons=2, frames=12, size=(56, 48), spread=8.0):
+    """Skeleton-like joints plus the edge cases of the parity contract:
+    keypoints outside the image, zero scores, coincident limb ends."""
+    h, w = size
+    centre = rng.uniform([-5, -5], [w + 5, h + 5], (persons, 1, 1, 2))
+    kp = centre + rng.normal(0, spread, (persons, frames, 17, 2))
+    kp[:, :, 1] = kp[:, :, 0]  # coincident: limb (0, 1) has length 0
+    kp[:, :, 2] = kp[:, :, 0] + rng.uniform(-0.6, 0.6, (persons, frames, 2))
+    kp[:, 0, 3] = (-2.5, -2.3)  # just outside: one clipped pixel column
+    kp[:, 1, 4] = (w + 30, h + 30)  # far outside
+    score = rng.uniform(0, 1, (persons, frames, 17))
+    score[score < 0.15] = 0  # zero scores are skipped
+    score[:, 2, 5] = 5e-5  # below eps
+    return dict(
+        keypoint=kp.astype(np.float32),
+        keypoint_score=score.astype(np.float32),
+        img_shape=size)
+
+
+CASES = [
+    dict(),
+    dict(use_score=False),
+    dict(sigma=0.7, scaling=0.25),
+    dict(double=True),
+    dict(with_kp=False, with_limb=True),
+    dict(with_kp=False, with_limb=True, skeletons=COCO_POSEC3D_LIMBS,
+         double=True, left_limb=LIMB_LEFT, right_limb=LIMB_RIGHT),
+    dict(with_kp=False, with_limb=True, sigma=1.3),
+]
+
+
+@pytest.mark.parametrize('persons', [1, 2])
+@pytest.mark.parametrize('kwargs', CASES)
+def test_matches_mmaction(kwargs, persons):
+    rng = np.random.RandomState(persons * 100 + len(CASES))
+    for trial in range(3):
+        sample = make_sample(rng, persons=persons, spread=3 + 6 * trial)
+        ref = mma.GeneratePoseTarget(**kwargs).transform(
+            copy.deepcopy(sample))['imgs']
+        out = GeneratePoseTarget(**kwargs).transform(
+            copy.deepcopy(sample))['imgs']
+        assert out.dtype == np.float32
+        assert out.shape == ref.shape
+        np.testing.assert_allclose(out, ref, rtol=0, atol=1e-5)
+        assert ref.max() > 0.1  # the case actually drew something
+
+
+def test_without_scores_equals_use_score_false():
+    rng = np.random.RandomState(3)
+    sample = make_sample(rng)
+    no_score = {k: v for k, v in sample.items() if k != 'keypoint_score'}
+    a = GeneratePoseTarget().transform(copy.deepcopy(no_score))['imgs']
+    b = GeneratePoseTarget(use_score=False).transform(
+        copy.deepcopy(sample))['imgs']
+    np.testing.assert_array_equal(a, b)
+
+
+def test_joint_and_limb_channels_are_stacked():
+    rng = np.random.RandomState(4)
+    sample = make_sample(rng)
+    both = GeneratePoseTarget(with_kp=True, with_limb=True).transform(
+        copy.deepcopy(sample))['imgs']
+    kp = GeneratePoseTarget().transform(copy.deepcopy(sample))['imgs']
+    limb = GeneratePoseTarget(with_kp=False, with_limb=True).transform(
+        copy.deepcopy(sample))['imgs']
+    assert both.shape[1] == 34
+    np.testing.assert_array_equal(both[:, :17], kp)
+    np.testing.assert_array_equal(both[:, 17:], limb)
+
+
+def test_single_joint_values_by_hand():
+    kp = np.zeros((1, 1, 17, 2), np.float32)
+    kp[0, 0, 0] = (5.0, 4.0)
+    score = np.zeros((1, 1, 17), np.float32)
+    score[0, 0, 0] = 0.5
+    out = GeneratePoseTarget(sigma=1.0).transform(
+        dict(keypoint=kp, keypoint_score=score, img_shape=(10, 10)))['imgs']
+    hm = out[0, 0]
+    assert hm[4, 5] == pytest.approx(0.5)
+    assert hm[4, 6] == pytest.approx(0.5 * np.exp(-0.5), rel=1e-6)
+    # the window is [int(5 - 3), int(5 + 3) + 1) = [2, 9): column 9 is 0
+    assert hm[4, 8] > 0 and hm[4, 9] == 0 and hm[4, 1] == 0
+    assert out[0, 1:].max() == 0  # joints with score 0 are not drawn
+
+
+def test_heatmap_key_when_imgs_exist():
+    rng = np.random.RandomState(5)
+    sample = make_sample(rng)
+    sample['imgs'] = np.zeros(1)
+    out = GeneratePoseTarget().transform(sample)
+    assert out['heatmap_imgs'].shape == (12, 17, 56, 48)
+
+
+def test_rejects_nothing_to_draw():
+    with pytest.raises(ValueError, match='with_kp and with_limb'):
+        GeneratePoseTarget(with_kp=False, with_limb=False)
