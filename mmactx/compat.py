@@ -52,14 +52,33 @@ def stub_missing_mmaction_drn() -> bool:
     return True
 
 
+def _history_buffer_getattr(obj, name: str):
+    """The only ``getattr`` a checkpoint may call.
+
+    ``HistoryBuffer.__getstate__`` pickles its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')`` and so on; this stand-in for
+    ``builtins.getattr`` resolves exactly those and refuses anything else.
+    """
+    import pickle
+
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); only '
+        'HistoryBuffer statistics methods are allowed')
+
+
 def mmengine_checkpoint_globals() -> list:
-    """The non-tensor types that mmengine's checkpoints hold.
+    """The non-tensor globals that mmengine's checkpoints hold.
 
     ``Runner.save_checkpoint`` stores the message hub (``HistoryBuffer``
-    objects holding numpy arrays and numpy scalars) next to the weights,
+    objects holding numpy arrays and scalars, whose statistics methods are
+    pickled as ``getattr(HistoryBuffer, name)``) next to the weights,
     optimizer and scheduler states. These are exactly the globals a
-    ``weights_only=True`` load of such a checkpoint meets; nothing that can
-    run code is among them.
+    ``weights_only=True`` load of such a checkpoint meets; ``getattr`` is
+    replaced by :func:`_history_buffer_getattr`, so nothing that can run code
+    is among them.
     """
     import numpy as np
     from mmengine.logging import HistoryBuffer
@@ -70,8 +89,11 @@ def mmengine_checkpoint_globals() -> list:
     dtype_classes = [type(np.dtype(t)) for t in (
         np.float16, np.float32, np.float64, np.int8, np.int16, np.int32,
         np.int64, np.uint8, np.bool_)]
-    return [HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype
-            ] + dtype_classes
+    return [
+        HistoryBuffer, _reconstruct, scalar, np.ndarray, np.dtype,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr')
+    ] + dtype_classes
 
 
 def load_checkpoints_weights_only() -> None:

@@ -8,8 +8,8 @@ skeletons = [[0, 5], [0, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11],
              [1, 3], [2, 4], [11, 12]]
 left_limb = [0, 2, 3, 6, 7, 8, 12, 14]
 right_limb = [1, 4, 5, 9, 10, 11, 13, 15]
-left_kp = {{_base_.left_kp}}
-right_kp = {{_base_.right_kp}}
+left_kp = [1, 3, 5, 7, 9, 11, 13, 15]
+right_kp = [2, 4, 6, 8, 10, 12, 14, 16]
 heatmap = dict(type='GeneratePoseTarget', sigma=0.6, use_score=True,
                with_kp=False, with_limb=True, skeletons=skeletons)
 
