@@ -62,7 +62,11 @@ def _history_buffer_getattr(obj, name: str):
     import pickle
 
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # the built-in statistics are only registered when a first buffer is
+    # made, which may not have happened in a process that loads a checkpoint
+    allowed = {'min', 'max', 'current', 'mean'}
+    allowed.update(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({obj!r}, {name!r}); only '

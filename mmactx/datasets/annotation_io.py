@@ -15,14 +15,14 @@ builtin containers and scalars and numpy arrays, so a downloaded annotation
 file cannot run code.
 """
 import io
-import os
 import os.path as osp
 import pickle
-import tempfile
 from numbers import Integral
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+
+from mmactx.utils.fileio import atomic_pickle_dump
 
 _ALLOWED_GLOBALS = {
     ('builtins', name)
@@ -231,14 +231,4 @@ def save_annotations(path: str,
             annotations=list(annotations))
     else:
         obj = list(annotations)
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_pickle_dump(obj, path)

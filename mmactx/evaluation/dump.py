@@ -1,8 +1,4 @@
 """Writing and reading the per-sample predictions of ``test.py --dump``."""
-import os
-import os.path as osp
-import pickle
-import tempfile
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -10,6 +6,7 @@ from mmengine.evaluator import BaseMetric
 
 from mmactx.datasets.annotation_io import safe_load_pickle
 from mmactx.registry import METRICS
+from mmactx.utils.fileio import atomic_pickle_dump
 
 
 def _to_numpy(x) -> np.ndarray:
@@ -54,17 +51,7 @@ class DumpPredictions(BaseMetric):
 
 def save_predictions(path: str, predictions: List[Dict]) -> None:
     """Pickle ``predictions`` to ``path`` atomically."""
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(predictions, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_pickle_dump(predictions, path)
 
 
 def load_predictions(path: str):

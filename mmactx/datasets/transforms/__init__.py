@@ -8,11 +8,11 @@ keypoint-aware ``Resize``, ``RandomResizedCrop``, ``CenterCrop``, ``Flip``,
 keypoints, so configs use them as they are (found through the parent
 registry).
 """
-from .heatmaps import GeneratePoseTarget, render_segments
+from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import PoseCompact, PoseDecode
 from .sampling import UniformSampleFrames
 
 __all__ = [
     'GeneratePoseTarget', 'PoseCompact', 'PoseDecode', 'UniformSampleFrames',
-    'render_segments'
+    'render_points', 'render_segments'
 ]

@@ -1,8 +1,9 @@
 """Pseudo-heatmap volumes of joints and limbs (PoseC3D's input).
 
 The renderer is vectorised over frames, channels and persons: every Gaussian
-is evaluated only on its small window (a patch of the largest window size in
-the batch) and merged into the volume with a scatter of element-wise maxima.
+is evaluated only on its window (on a patch of the largest window size among
+segments of similar size) and merged into the volume by a scatter of
+element-wise maxima; joints are separable and cost one outer product.
 Pixel values, windows and merging follow mmaction2's ``GeneratePoseTarget``
 exactly (values agree to float32 rounding):
 
@@ -15,7 +16,7 @@ exactly (values agree to float32 rounding):
   ends closer than one pixel draw the joint heatmap of ``a`` with ``va``;
 * persons and windows merge by maximum, values below ``eps`` are skipped.
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -26,9 +27,6 @@ from mmactx.skeletons import COCO
 # Bound on the patch pixels rendered at once (float32), to keep the memory of
 # 10-clip test samples small.
 _CHUNK_ELEMENTS = 1 << 20
-# Segments are grouped by window size so that short limbs are not rendered
-# on the patch size of the longest one.
-_SIZE_GROUPS = 4
 # Pixel coordinate that puts masked pixels far from every segment: their
 # Gaussian underflows to exactly 0.
 _FAR = np.float32(1e4)
@@ -40,36 +38,8 @@ def _windows(lo: np.ndarray, hi: np.ndarray, reach: float,
     reach]`` with mmaction's truncating ``int()`` rules, clipped to the
     image."""
     start = np.maximum(np.trunc(lo - reach), 0).astype(np.int64)
-    end = np.minimum(np.trunc(hi + reach).astype(np.int64) + 1, size)
+    end = np.minimum(np.trunc(hi + reach), size - 1).astype(np.int64) + 1
     return start, end
-
-
-def _axis(start: np.ndarray, end: np.ndarray, extent: int,
-          size: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Pixels of patches of ``extent`` pixels along one axis.
-
-    Each patch starts at its window start, moved back where needed to stay
-    inside the image.
-
-    Returns:
-        tuple: ``(pixels [N, extent] int64, coords [N, extent] float32)``
-        with the coordinates of pixels outside the window set far away.
-    """
-    pix = np.minimum(start, size - extent)[:, None] + np.arange(extent)
-    coords = pix.astype(np.float32)
-    coords[(pix < start[:, None]) | (pix >= end[:, None])] = _FAR
-    return pix, coords
-
-
-def _duplicate_rank(target: np.ndarray) -> np.ndarray:
-    """For each entry, how many earlier entries share its target."""
-    order = np.argsort(target, kind='stable')
-    sorted_t = target[order]
-    first = np.flatnonzero(np.r_[True, sorted_t[1:] != sorted_t[:-1]])
-    group_start = np.repeat(first, np.diff(np.r_[first, len(target)]))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(target)) - group_start
-    return rank
 
 
 def _point_patches(x: np.ndarray, y: np.ndarray, a: np.ndarray,
@@ -85,63 +55,82 @@ def _point_patches(x: np.ndarray, y: np.ndarray, a: np.ndarray,
 def _segment_patches(x: np.ndarray, y: np.ndarray, a: np.ndarray,
                      b: np.ndarray, value: np.ndarray,
                      sigma: float) -> np.ndarray:
-    """Gaussians of the distance to segments ``a``-``b`` [N, 2] (at least a
-    pixel long) on pixel grids ``x`` [N, pw], ``y`` [N, ph]."""
+    """Gaussians of the distance to segments ``a``-``b`` [N, 2] on pixel
+    grids ``x`` [N, pw], ``y`` [N, ph].
+
+    The distance is taken to the point ``a + c (b - a)`` with the projection
+    parameter ``c`` clipped to [0, 1]. ``c`` is affine in the pixel
+    coordinates, so it costs one 2D addition of per-row and per-column
+    terms; ``c = 0`` gives exactly the distance to ``a`` (mmaction's
+    "a dominates" case). Ends less than a pixel apart get ``c = 0``: the
+    Gaussian of the point ``a`` (mmaction's rule).
+    """
     ax, ay, bx, by = (v[:, None] for v in (a[:, 0], a[:, 1], b[:, 0],
                                             b[:, 1]))
     abx, aby = bx - ax, by - ay
     d2_ab = abx**2 + aby**2
-    d2_a = ((y - ay)**2)[:, :, None] + ((x - ax)**2)[:, None, :]
-    d2_b = ((y - by)**2)[:, :, None] + ((x - bx)**2)[:, None, :]
-    # the position of each pixel's projection along a->b, in mmaction's
-    # float32 arithmetic (its rounding decides which end dominates)
-    coeff = d2_a - d2_b
-    coeff += d2_ab[..., None]
-    coeff /= (2 * d2_ab)[..., None]
+    inv = np.where(d2_ab < 1, np.float32(0), 1 / np.maximum(d2_ab, 1))
+    dx, dy = x - ax, y - ay  # [N, pw], [N, ph]
+    coeff = (dy * (aby * inv))[:, :, None] + (dx * (abx * inv))[:, None, :]
     np.clip(coeff, 0, 1, out=coeff)
-    # squared distance to the projection; a clipped coefficient of 0 gives
-    # exactly the distance to a, the b side is copied below
-    d2 = coeff * abx[..., None]
-    d2 += ax[..., None]
-    np.subtract(x[:, None, :], d2, out=d2)
-    d2 *= d2
-    dy = coeff * aby[..., None]
-    dy += ay[..., None]
-    np.subtract(y[:, :, None], dy, out=dy)
-    dy *= dy
-    d2 += dy
-    np.copyto(d2, d2_b, where=coeff >= 1)
-    d2 *= np.float32(-0.5 / sigma**2)
-    patch = np.exp(d2, out=d2)
+    ex = coeff * abx[..., None]
+    np.subtract(dx[:, None, :], ex, out=ex)
+    ex *= ex
+    ey = np.multiply(coeff, aby[..., None], out=coeff)
+    np.subtract(dy[:, :, None], ey, out=ey)
+    ey *= ey
+    ex += ey
+    ex *= np.float32(-0.5 / sigma**2)
+    patch = np.exp(ex, out=ex)
     patch *= value[:, None, None]
     return patch
 
 
-def _draw(flat: np.ndarray, hw: Tuple[int, int], target: np.ndarray,
-          a: np.ndarray, b: Optional[np.ndarray], value: np.ndarray,
-          window: Tuple[np.ndarray, ...], sigma: float, fresh: bool) -> None:
-    """Render N Gaussians on one patch size and merge them into ``flat``.
+class _Entries(NamedTuple):
+    """Gaussians to draw, one per row: [N] arrays (``a``, ``b``: [N, 2])."""
+    target: np.ndarray  # flat frame-channel index t * C + c
+    a: np.ndarray
+    b: np.ndarray  # None for points
+    value: np.ndarray
+    window: Tuple[np.ndarray, ...]  # (sx, ex, sy, ey), [start, end)
+    origin: Tuple[np.ndarray, ...]  # (oy, ox): top-left pixel of the patch
+
+    def take(self, idx: np.ndarray) -> '_Entries':
+        return _Entries(self.target[idx], self.a[idx],
+                        None if self.b is None else self.b[idx],
+                        self.value[idx], tuple(w[idx] for w in self.window),
+                        tuple(o[idx] for o in self.origin))
+
+
+def _draw(flat: np.ndarray, hw: Tuple[int, int], e: _Entries,
+          extent: Tuple[int, int], sigma: float, fresh: bool) -> None:
+    """Render entries on patches of ``extent`` (ph, pw) and merge them.
 
     Args:
         flat (np.ndarray): The flattened [T, C, H, W] volume.
         hw (tuple[int, int]): (H, W).
-        target (np.ndarray): [N] distinct frame-channel indices t * C + c.
-        a (np.ndarray): [N, 2] float32 points or segment starts.
-        b (np.ndarray, optional): [N, 2] segment ends; None for points.
-        value (np.ndarray): [N] float32 peak values.
-        window (tuple): ``(sx, ex, sy, ey)`` [N] pixel windows.
+        e (_Entries): Entries with distinct targets.
+        extent (tuple[int, int]): Patch size (ph, pw), at least each window.
         sigma (float): Gaussian sigma in pixels.
-        fresh (bool): The targets are still all zero: write, don't merge.
+        fresh (bool): The patches' pixels are still zero: write, don't
+            merge.
     """
     H, W = hw
-    sx, ex, sy, ey = window
-    pix_x, x = _axis(sx, ex, int((ex - sx).max()), W)
-    pix_y, y = _axis(sy, ey, int((ey - sy).max()), H)
-    if b is None:
-        patch = _point_patches(x, y, a, value, sigma)
+    ph, pw = extent
+    sx, ex, sy, ey = e.window
+    oy, ox = e.origin
+    pix_x = ox[:, None] + np.arange(pw, dtype=ox.dtype)
+    pix_y = oy[:, None] + np.arange(ph, dtype=oy.dtype)
+    # pixels outside the window are moved far away, where they get 0
+    x = np.where((pix_x >= sx[:, None]) & (pix_x < ex[:, None]),
+                 pix_x.astype(np.float32), _FAR)
+    y = np.where((pix_y >= sy[:, None]) & (pix_y < ey[:, None]),
+                 pix_y.astype(np.float32), _FAR)
+    if e.b is None:
+        patch = _point_patches(x, y, e.a, e.value, sigma)
     else:
-        patch = _segment_patches(x, y, a, b, value, sigma)
-    index = (target * (H * W))[:, None] + pix_y * W
+        patch = _segment_patches(x, y, e.a, e.b, e.value, sigma)
+    index = (e.target * (H * W))[:, None] + pix_y * W
     index = index[:, :, None] + pix_x[:, None, :]
     if fresh:
         flat[index] = patch
@@ -149,58 +138,145 @@ def _draw(flat: np.ndarray, hw: Tuple[int, int], target: np.ndarray,
         flat[index] = np.maximum(flat[index], patch)
 
 
+def _size_groups(e: _Entries) -> List[np.ndarray]:
+    """Split entries into groups rendered on one patch size each.
+
+    Points (windows of at most 5 x 5 pixels) form one group. Segments are
+    split by window width, then each half by height, so that short or thin
+    limbs are not rendered on the patch of the longest one.
+    """
+    if e.b is None:
+        return [np.arange(len(e.target))]
+    sx, ex, sy, ey = e.window
+    width, height = ex - sx, ey - sy
+    groups = []
+    for half in np.array_split(np.argsort(width, kind='stable'), 2):
+        by_height = half[np.argsort(height[half], kind='stable')]
+        groups += np.array_split(by_height, 2)
+    return [g for g in groups if g.size]
+
+
+def _render(out: np.ndarray, person: np.ndarray, e: _Entries,
+            sigma: float) -> None:
+    """Draw entries into ``out`` [T, C, H, W], merging overlaps by maximum.
+
+    A person's entries have distinct targets. A patch is written directly
+    unless it overlaps the first person's patch of the same target (only the
+    second person is checked; any further persons always merge), so most
+    entries of all persons go out in one scatter per patch size, and only the
+    overlapping ones are merged by maximum afterwards.
+
+    Args:
+        out (np.ndarray): C-contiguous float32 volume, zero where drawn.
+        person (np.ndarray): [N] person index of each entry, ascending.
+        e (_Entries): The entries (without origins).
+        sigma (float): Gaussian sigma in pixels.
+    """
+    T, C, H, W = out.shape
+    flat = out.reshape(-1)
+    n = len(e.target)
+    if n == 0:
+        return
+    groups = _size_groups(e)
+    extent_h, extent_w = np.empty(n, np.int64), np.empty(n, np.int64)
+    for g in groups:
+        extent_w[g] = (e.window[1] - e.window[0])[g].max()
+        extent_h[g] = (e.window[3] - e.window[2])[g].max()
+    # patches start at the window, moved back to stay inside the image
+    oy = np.minimum(e.window[2], H - extent_h)
+    ox = np.minimum(e.window[0], W - extent_w)
+    itype = np.int32 if flat.size < 2**31 else np.int64
+    e = e._replace(
+        target=e.target.astype(itype),
+        origin=(oy.astype(itype), ox.astype(itype)))
+
+    fresh = person == 0
+    first = np.full((T * C, 4), -1, np.int64)
+    first[e.target[fresh]] = np.stack(
+        [oy, ox, oy + extent_h, ox + extent_w], 1)[fresh]
+    second = np.flatnonzero(person == 1)
+    r = first[e.target[second]]
+    fresh[second] = (r[:, 0] < 0) | (oy[second] >= r[:, 2]) | (
+        oy[second] + extent_h[second] <= r[:, 0]) | (
+            ox[second] >= r[:, 3]) | (ox[second] + extent_w[second] <= r[:, 1])
+
+    # all direct writes first, then the merges, in person order
+    for is_fresh in (True, False):
+        for g in groups:
+            part = g[fresh[g] == is_fresh]
+            if part.size == 0:
+                continue
+            extent = (int(extent_h[part[0]]), int(extent_w[part[0]]))
+            step = max(1, _CHUNK_ELEMENTS // (extent[0] * extent[1]))
+            if not is_fresh:
+                # merge one person at a time: a person's targets are unique
+                rounds = [part[person[part] == m]
+                          for m in np.unique(person[part])]
+            else:
+                rounds = [part]
+            for sel in rounds:
+                for i in range(0, sel.size, step):
+                    _draw(flat, (H, W), e.take(sel[i:i + step]), extent,
+                          sigma, is_fresh)
+
+
+def render_points(out: np.ndarray, channel: np.ndarray, kps: np.ndarray,
+                  values: np.ndarray, sigma: float, eps: float) -> None:
+    """Max-merge joint Gaussians into a heatmap volume.
+
+    Args:
+        out (np.ndarray): C-contiguous float32 volume [T, C, H, W], zero in
+            the channels drawn.
+        channel (np.ndarray): int [V] channel of each joint.
+        kps (np.ndarray): float32 [M, T, V, 2] coordinates in pixels.
+        values (np.ndarray): float32 [M, T, V] peak values; joints below
+            ``eps`` are skipped.
+        sigma (float): Gaussian sigma in pixels.
+        eps (float): Drawing threshold of the values.
+    """
+    T, C, H, W = out.shape
+    x, y = kps[..., 0], kps[..., 1]
+    sx, ex = _windows(x, x, 3 * sigma, W)
+    sy, ey = _windows(y, y, 3 * sigma, H)
+    drawn = (values >= eps) & (ex > sx) & (ey > sy)
+    m, t, k = np.nonzero(drawn)
+    _render(
+        out, m,
+        _Entries(t * C + np.asarray(channel)[k], kps[m, t, k], None,
+                 values[m, t, k],
+                 tuple(w[m, t, k] for w in (sx, ex, sy, ey)), ()), sigma)
+
+
 def render_segments(out: np.ndarray, channel: np.ndarray, a: np.ndarray,
                     b: np.ndarray, va: np.ndarray, vb: np.ndarray,
                     sigma: float, eps: float) -> None:
-    """Max-merge segment (or point) Gaussians into a heatmap volume.
+    """Max-merge limb (segment) Gaussians into a heatmap volume.
 
     Args:
         out (np.ndarray): C-contiguous float32 volume [T, C, H, W], zero in
             the channels drawn.
         channel (np.ndarray): int [K] channel of each of the K segments.
-        a, b (np.ndarray): float32 [M, T, K, 2] segment ends in pixels;
-            pass ``b = a`` for joints.
+        a, b (np.ndarray): float32 [M, T, K, 2] segment ends in pixels.
         va, vb (np.ndarray): float32 [M, T, K] values of the ends; a segment
-            has ``min(va, vb)`` (``va`` when its ends are less than a pixel
-            apart) and is skipped below ``eps``.
+            has ``min(va, vb)`` and is skipped below ``eps``. Ends less than
+            a pixel apart draw the point ``a`` with ``va`` (mmaction's rule).
         sigma (float): Gaussian sigma in pixels.
         eps (float): Drawing threshold of the values.
     """
     T, C, H, W = out.shape
-    reach = 3 * sigma
     point = ((a - b)**2).sum(-1, dtype=np.float32) < 1
     lo = np.where(point[..., None], a, np.minimum(a, b))
     hi = np.where(point[..., None], a, np.maximum(a, b))
-    sx, ex = _windows(lo[..., 0], hi[..., 0], reach, W)
-    sy, ey = _windows(lo[..., 1], hi[..., 1], reach, H)
+    sx, ex = _windows(lo[..., 0], hi[..., 0], 3 * sigma, W)
+    sy, ey = _windows(lo[..., 1], hi[..., 1], 3 * sigma, H)
     drawn = (np.minimum(va, vb) >= eps) & (ex > sx) & (ey > sy)
-    if not drawn.any():
-        return
-    _, t, k = np.nonzero(drawn)
-    target = t * C + np.asarray(channel)[k]
-    value = np.where(point, va, np.minimum(va, vb))[drawn]
-    a, b, point = a[drawn], b[drawn], point[drawn]
-    window = tuple(w[drawn] for w in (sx, ex, sy, ey))
-    area = (window[1] - window[0]) * (window[3] - window[2])
-    flat = out.reshape(-1)
-    # Persons overlap in the same frame and channel: the first entry of each
-    # target is written, later ones are merged by maximum, one rank at a time.
-    rank = _duplicate_rank(target)
-    for r in range(int(rank.max()) + 1):
-        for is_point in (True, False):
-            sel = np.flatnonzero((rank == r) & (point == is_point))
-            if sel.size == 0:
-                continue
-            # short limbs should not be rendered on the longest one's patch
-            sel = sel[np.argsort(area[sel], kind='stable')]
-            groups = 1 if is_point else _SIZE_GROUPS
-            for group in np.array_split(sel, min(groups, sel.size)):
-                step = max(1, _CHUNK_ELEMENTS // int(area[group[-1]]))
-                for i in range(0, group.size, step):
-                    g = group[i:i + step]
-                    _draw(flat, (H, W), target[g], a[g],
-                          None if is_point else b[g], value[g],
-                          tuple(w[g] for w in window), sigma, r == 0)
+    value = np.where(point, va, np.minimum(va, vb))
+    m, t, k = np.nonzero(drawn)
+    _render(
+        out, m,
+        _Entries(t * C + np.asarray(channel)[k], a[m, t, k], b[m, t, k],
+                 value[m, t, k],
+                 tuple(w[m, t, k] for w in (sx, ex, sy, ey)), ()), sigma)
 
 
 @TRANSFORMS.register_module()
@@ -304,8 +380,8 @@ class GeneratePoseTarget(BaseTransform):
         volume = np.zeros((copies * T, num_c, h, w), dtype=np.float32)
         heatmap = volume[:T]
         if self.with_kp:
-            render_segments(heatmap, np.arange(V), kps, kps, values, values,
-                            self.sigma, self.eps)
+            render_points(heatmap, np.arange(V), kps, values, self.sigma,
+                          self.eps)
         if self.with_limb:
             ia, ib = np.array(self.skeletons).T
             render_segments(heatmap, V * self.with_kp + np.arange(len(ia)),

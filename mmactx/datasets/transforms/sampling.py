@@ -72,11 +72,6 @@ class UniformSampleFrames(BaseTransform):
         self.test_mode = test_mode
         self.seed = seed
 
-    def _test_clip_starts_short(self, num_frames: int, i: int) -> int:
-        if num_frames < self.num_clips:
-            return i
-        return i * num_frames // self.num_clips
-
     def sample(self, num_frames: int) -> np.ndarray:
         """Frame indices (before ``start_index``), shape [num_clips * L]."""
         L = self.clip_len
@@ -88,7 +83,9 @@ class UniformSampleFrames(BaseTransform):
         clips = []
         for i in range(self.num_clips):
             if self.test_mode and num_frames < L:
-                start = self._test_clip_starts_short(num_frames, i)
+                # clips of a short video start at evenly spread frames
+                start = i if num_frames < self.num_clips else \
+                    i * num_frames // self.num_clips
                 clips.append(np.arange(start, start + L))
             else:
                 clips.append(_uniform_clip(num_frames, L, rng))

@@ -150,8 +150,12 @@ def test_train_pipeline_matches_mmaction(mma_numpy2):
         dict(type='GeneratePoseTarget', with_kp=True, with_limb=False),
         dict(type='FormatShape', input_format='NCTHW_Heatmap'),
     ]
-    ours = Compose([TRANSFORMS.build(s) for s in steps])
-    ref = Compose([MMA_T.build(s) for s in steps])
+    # _scope_ pins each registry: under the mmactx default scope,
+    # mmaction's registry would otherwise build mmactx's transforms
+    ours = Compose([TRANSFORMS.build(dict(s, _scope_='mmactx')) for s in steps])
+    ref = Compose([MMA_T.build(dict(s, _scope_='mmaction')) for s in steps])
+    assert type(ref.transforms[0]).__module__.startswith('mmaction.')
+    assert type(ours.transforms[0]).__module__.startswith('mmactx.')
     rng = np.random.RandomState(2)
     for trial in range(6):
         total = int(rng.randint(20, 130))

@@ -1,0 +1,85 @@
+"""tools/analysis/benchmark_pipeline.py on tiny settings.
+
+Only the report's structure and the outputs' agreement are checked, never
+speeds: wall-clock times depend on the machine and its load.
+"""
+import importlib.util
+import json
+import os
+import os.path as osp
+import random
+
+import numpy as np
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'benchmark_pipeline.py')
+CASES = ['train-joint', 'heatmap-limb']
+
+
+def load_benchmark():
+    """Import the script as a module (tools/ is not a package)."""
+    spec = importlib.util.spec_from_file_location('benchmark_pipeline',
+                                                  SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def bench():
+    return load_benchmark()
+
+
+@pytest.fixture(scope='module')
+def report(bench, tmp_path_factory):
+    out = tmp_path_factory.mktemp('bench') / 'result.json'
+    had_inf = hasattr(np, 'Inf')
+    np_state, py_state = np.random.get_state(), random.getstate()
+    returned = bench.main(['--samples', '1', '--repeats', '1', '--frames',
+                           '60', '--cases', *CASES, '--json', str(out)])
+    # running in-process must leave numpy and the global generators alone
+    assert hasattr(np, 'Inf') == had_inf
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    assert random.getstate() == py_state
+    with open(out) as f:
+        written = json.load(f)
+    assert [p for p in os.listdir(out.parent) if p.endswith('.tmp')] == []
+    return returned, written
+
+
+def test_json_has_every_case_with_sane_numbers(report):
+    returned, written = report
+    assert written['settings']['samples'] == 1
+    assert set(written['cases']) == set(CASES)
+    for key in CASES:
+        case = written['cases'][key]
+        assert case['ref_ms'] > 0 and case['ours_ms'] > 0
+        assert case['ratio'] == pytest.approx(
+            case['ref_ms'] / case['ours_ms'], rel=1e-9)
+        assert case['max_abs_diff'] <= 1e-5
+        assert case['met'] == (case['ratio'] >= case['target'])
+        assert len(case['ref_ms_per_sample']) == 1
+    assert written['cases']['train-joint']['output_shape'] == [
+        1, 17, 48, 56, 56]
+    assert written['outputs_agree'] is True
+    assert written['cases'] == json.loads(json.dumps(returned['cases']))
+
+
+def test_reference_is_mmaction_even_in_mmactx_scope(bench):
+    """mmengine builds from the default scope's registry; the benchmark
+    must not end up comparing mmactx with itself."""
+    steps = bench.load_steps(bench.JOINT_CONFIG, 'train')
+    ref = bench.build_transforms(steps, 'mmaction')
+    ours = bench.build_transforms(steps, 'mmactx')
+    for step, r, o in zip(steps, ref, ours):
+        if step['type'] in bench.REPLACED:
+            assert type(r).__module__.startswith('mmaction.')
+            assert type(o).__module__.startswith('mmactx.')
+        else:
+            assert type(r) is type(o)
+
+
+def test_unknown_case_is_rejected(bench):
+    with pytest.raises(SystemExit):
+        bench.parse_args(['--cases', 'nope'])

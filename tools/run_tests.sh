@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set everything up on a fresh machine and run the test suite (slow
+# end-to-end tests included). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install.sh
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+python -m pytest tests -q -p no:cacheprovider "$@"
