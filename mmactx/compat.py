@@ -129,8 +129,10 @@ def setup_cpu_distributed(cfg) -> bool:
     """Let ``--launcher pytorch`` run on machines without a GPU (gloo).
 
     mmengine 0.10.7 always calls ``torch.cuda.set_device`` in
-    ``_init_dist_pytorch`` and wraps the model in DDP with
-    ``device_ids=[LOCAL_RANK]``; both fail without CUDA. When CUDA is absent
+    ``mmengine/dist/utils.py::_init_dist_pytorch`` and ``Runner.wrap_model``
+    gives DDP ``device_ids=[LOCAL_RANK]``; both fail without CUDA (no
+    upstream issue found; the same limitation is discussed for OpenMMLab
+    forks, e.g. openvinotoolkit/mmdetection#77). When CUDA is absent
     we start the process group on gloo ourselves (mmengine then skips its own
     initialisation) and ask for a DDP wrapper without ``device_ids``.
 

@@ -90,7 +90,7 @@ class _Entries(NamedTuple):
     """Gaussians to draw, one per row: [N] arrays (``a``, ``b``: [N, 2])."""
     target: np.ndarray  # flat frame-channel index t * C + c
     a: np.ndarray
-    b: np.ndarray  # None for points
+    b: Optional[np.ndarray]  # None for points
     value: np.ndarray
     window: Tuple[np.ndarray, ...]  # (sx, ex, sy, ey), [start, end)
     origin: Tuple[np.ndarray, ...]  # (oy, ox): top-left pixel of the patch
