@@ -12,7 +12,9 @@ Terms:
         (``left[i]`` mirrors ``right[i]``); the subject's own left.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
 
 Pairs = Tuple[Tuple[int, int], ...]
 
@@ -183,3 +185,41 @@ def get_layout(name: str) -> SkeletonLayout:
     except KeyError:
         raise KeyError(f'unknown skeleton layout {name!r}; known: '
                        f'{sorted(LAYOUTS)}') from None
+
+
+# COCO-17 from other layouts: for each COCO joint, the index of the source
+# joint that stands for it, or None where the source has none (that joint is
+# written as missing: coordinates 0, score 0).
+OPENPOSE18_TO_COCO17: Tuple[int, ...] = (0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4,
+                                         11, 8, 12, 9, 13, 10)
+# Kinect has no eyes or ears; its head joint (the centre of the head) stands
+# in for the nose.
+NTU25_TO_COCO17: Tuple[Optional[int], ...] = (3, None, None, None, None, 4, 8,
+                                              5, 9, 6, 10, 12, 16, 13, 17, 14,
+                                              18)
+
+
+def remap_joints(
+    keypoint: np.ndarray, score: Optional[np.ndarray],
+    mapping: Sequence[Optional[int]]
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Re-index the joints of ``keypoint`` [..., V, C] to another layout.
+
+    Args:
+        keypoint (np.ndarray): [..., V, C] coordinates of the source layout.
+        score (np.ndarray, optional): [..., V] scores; None means 1 for
+            every joint.
+        mapping (Sequence[int | None]): For each target joint, its source
+            joint, or None for a joint the source lacks.
+
+    Returns:
+        tuple: ``(keypoint [..., V', C], score [..., V'])``, same dtypes as
+        the inputs; joints without a source get coordinates and score 0.
+    """
+    if score is None:
+        score = np.ones(keypoint.shape[:-1], dtype=keypoint.dtype)
+    src = np.array([0 if j is None else j for j in mapping])
+    known = np.array([j is not None for j in mapping])
+    kp = keypoint[..., src, :] * known[:, None]
+    return kp.astype(keypoint.dtype), (score[..., src] *
+                                       known).astype(score.dtype)

@@ -18,7 +18,7 @@ import io
 import os.path as osp
 import pickle
 from numbers import Integral
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -149,6 +149,22 @@ def check_record(record: Dict,
                   f'expected (h, w) > 0, got {shape}')
 
 
+def split_records(data: Any, path: str) -> Tuple[List, Optional[Dict]]:
+    """The records and the split dict (None for a plain list) of a loaded
+    annotation file; raises :class:`AnnotationError` for another layout."""
+    if isinstance(data, dict):
+        for key in ('split', 'annotations'):
+            if key not in data:
+                raise AnnotationError(
+                    f'{path}: top-level dict has no {key!r} key (found '
+                    f'{sorted(data)}); expected split and annotations')
+        return data['annotations'], data['split']
+    if isinstance(data, list):
+        return data, None
+    raise AnnotationError(f'{path}: expected a dict or a list at the top '
+                          f'level, got {type(data).__name__}')
+
+
 def load_annotations(path: str,
                      split: Optional[str] = None,
                      num_classes: Optional[int] = None,
@@ -164,19 +180,7 @@ def load_annotations(path: str,
     Returns:
         list[dict]: The checked records of the split.
     """
-    data = safe_load_pickle(path)
-    if isinstance(data, dict):
-        for key in ('split', 'annotations'):
-            if key not in data:
-                raise AnnotationError(
-                    f'{path}: top-level dict has no {key!r} key (found '
-                    f'{sorted(data)}); expected split and annotations')
-        records, splits = data['annotations'], data['split']
-    elif isinstance(data, list):
-        records, splits = data, None
-    else:
-        raise AnnotationError(f'{path}: expected a dict or a list at the top '
-                              f'level, got {type(data).__name__}')
+    records, splits = split_records(safe_load_pickle(path), path)
 
     if split is not None:
         if splits is None:

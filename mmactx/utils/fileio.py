@@ -3,11 +3,14 @@ import os
 import os.path as osp
 import pickle
 import tempfile
-from typing import Any
+from contextlib import contextmanager
+from typing import IO, Any, Iterator
 
 
-def atomic_pickle_dump(obj: Any, path: str) -> None:
-    """Pickle ``obj`` to a temporary file beside ``path``, then rename it.
+@contextmanager
+def atomic_open(path: str, mode: str = 'wb') -> Iterator[IO]:
+    """Open a temporary file beside ``path``; rename it to ``path`` on a
+    clean exit, delete it on an exception.
 
     The file gets the usual permissions (0666 less the umask), not the 0600
     of a temporary file.
@@ -16,8 +19,9 @@ def atomic_pickle_dump(obj: Any, path: str) -> None:
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
     try:
-        with os.fdopen(fd, 'wb') as f:
-            pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+        text = {} if 'b' in mode else {'encoding': 'utf-8'}
+        with os.fdopen(fd, mode, **text) as f:
+            yield f
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -26,3 +30,15 @@ def atomic_pickle_dump(obj: Any, path: str) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def atomic_pickle_dump(obj: Any, path: str) -> None:
+    """Pickle ``obj`` to ``path`` atomically (see :func:`atomic_open`)."""
+    with atomic_open(path, 'wb') as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def atomic_write_text(text: str, path: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_open(path, 'w') as f:
+        f.write(text)

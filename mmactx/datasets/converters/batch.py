@@ -1,0 +1,260 @@
+"""Converting many raw files in parallel, resumably, with a skip report.
+
+A converter is a function ``path -> {output name: record}`` that raises
+:class:`SkipSample` for a file it cannot use. :class:`ResumableBatch` runs it
+over all files in chunks on worker processes; each finished chunk is saved
+at once (atomically) in a parts folder beside the output, so a killed run
+restarted with the same command only converts the chunks it had not
+finished. The caller merges the outcomes into the output files (written
+atomically too) and then removes the parts.
+"""
+import hashlib
+import json
+import multiprocessing
+import os
+import os.path as osp
+import shutil
+from collections import Counter
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from ..annotation_io import safe_load_pickle, save_annotations
+
+from mmengine.utils import ProgressBar
+
+from mmactx.utils.fileio import atomic_pickle_dump, atomic_write_text
+
+Converter = Callable[[str], Dict[str, dict]]
+
+
+class SkipSample(Exception):
+    """A raw file that cannot be converted; it is skipped and reported.
+
+    Args:
+        reason (str): Short category counted in the summary, e.g.
+            ``'truncated'``.
+        detail (str): What exactly is wrong, with the line or field.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f'{reason}: {detail}')
+        self.reason = reason
+        self.detail = detail
+
+
+def convert_one(convert: Converter, path: str) -> Dict:
+    """Run ``convert`` on one file; never raises for a bad file.
+
+    Returns:
+        dict: ``file`` (base name), ``records`` ({output: record} or None)
+        and ``skip`` (None or ``(reason, detail)``). An unexpected exception
+        is reported as the reason ``'error'`` so that one odd file cannot
+        stop a long run.
+    """
+    name = osp.basename(path)
+    try:
+        return dict(file=name, records=convert(path), skip=None)
+    except SkipSample as e:
+        return dict(file=name, records=None, skip=(e.reason, e.detail))
+    except Exception as e:  # noqa: BLE001 - reported, the run goes on
+        return dict(
+            file=name, records=None,
+            skip=('error', f'{type(e).__name__}: {e}'))
+
+
+def _run_chunk(task: Tuple[Converter, Sequence[str], str]) -> int:
+    convert, paths, part = task
+    atomic_pickle_dump([convert_one(convert, p) for p in paths], part)
+    return len(paths)
+
+
+class ResumableBatch:
+    """Run a converter over files in saved chunks.
+
+    Args:
+        parts_dir (str): Folder of the finished chunks (created).
+        fingerprint (dict): Everything that determines the outcomes (the
+            command's options, the input files); parts of a run with another
+            fingerprint are discarded rather than mixed in.
+        chunk_size (int): Files per chunk. Defaults to 64.
+    """
+
+    def __init__(self,
+                 parts_dir: str,
+                 fingerprint: Dict,
+                 chunk_size: int = 64) -> None:
+        self.parts_dir = parts_dir
+        self.chunk_size = chunk_size
+        blob = json.dumps(
+            dict(fingerprint, chunk_size=chunk_size), sort_keys=True)
+        self.key = hashlib.sha1(blob.encode()).hexdigest()
+
+    def _part(self, index: int) -> str:
+        return osp.join(self.parts_dir, f'chunk_{index:06d}.pkl')
+
+    def _prepare(self) -> None:
+        manifest = osp.join(self.parts_dir, 'manifest.json')
+        if osp.isfile(manifest):
+            with open(manifest) as f:
+                if json.load(f).get('key') == self.key:
+                    return
+            print(f'{self.parts_dir} holds parts of a run with other '
+                  'options or files; starting over')
+            shutil.rmtree(self.parts_dir)
+        os.makedirs(self.parts_dir, exist_ok=True)
+        atomic_write_text(json.dumps(dict(key=self.key)), manifest)
+
+    def run(self,
+            paths: Sequence[str],
+            convert: Converter,
+            workers: int = 0,
+            progress: bool = True) -> List[Dict]:
+        """Convert ``paths`` (those not already done) and return every
+        outcome of :func:`convert_one`, in the order of ``paths``.
+
+        Args:
+            paths (Sequence[str]): Input files.
+            convert (callable): The converter; must be picklable (a module
+                level function or a ``functools.partial`` of one) when
+                ``workers > 0``.
+            workers (int): Worker processes; 0 converts in this process.
+            progress (bool): Show a progress bar. Defaults to True.
+        """
+        self._prepare()
+        chunks = [
+            paths[i:i + self.chunk_size]
+            for i in range(0, len(paths), self.chunk_size)
+        ]
+        todo = [(convert, chunk, self._part(i))
+                for i, chunk in enumerate(chunks)
+                if not osp.isfile(self._part(i))]
+        remaining = sum(len(t[1]) for t in todo)
+        if remaining < len(paths):
+            print(f'resuming: {len(paths) - remaining} of {len(paths)} files '
+                  f'were converted by an earlier run')
+        bar = ProgressBar(remaining) if progress and remaining else None
+        if workers > 0 and len(todo) > 1:
+            with multiprocessing.get_context('fork').Pool(workers) as pool:
+                for n in pool.imap_unordered(_run_chunk, todo):
+                    bar and bar.update(n)
+        else:
+            for task in todo:
+                n = _run_chunk(task)
+                bar and bar.update(n)
+        if bar:
+            print()
+        outcomes = []
+        for i in range(len(chunks)):
+            outcomes += safe_load_pickle(self._part(i))
+        return outcomes
+
+    def cleanup(self) -> None:
+        """Remove the parts (after the outputs are written)."""
+        shutil.rmtree(self.parts_dir, ignore_errors=True)
+
+
+def format_report(outcomes: Sequence[Dict], title: str,
+                  extra: Optional[Sequence[Tuple[str, str, str]]] = None
+                  ) -> str:
+    """The report written beside an output: a summary, then one line
+    ``file<TAB>reason<TAB>detail`` per skipped file.
+
+    Args:
+        outcomes (Sequence[dict]): Outcomes of :meth:`ResumableBatch.run`.
+        title (str): First line.
+        extra (Sequence[tuple], optional): More ``(file, reason, detail)``
+            skips found outside the converter (e.g. an ignore list).
+    """
+    skipped = [(o['file'], *o['skip']) for o in outcomes
+               if o['skip'] is not None] + list(extra or ())
+    counts = Counter(reason for _, reason, _ in skipped)
+    converted = sum(o['skip'] is None for o in outcomes)
+    lines = [
+        title, f'converted: {converted}', f'skipped: {len(skipped)}'
+    ] + [f'  {reason}: {n}' for reason, n in sorted(counts.items())]
+    lines += ['', 'file\treason\tdetail']
+    lines += ['\t'.join(row) for row in sorted(skipped)]
+    return '\n'.join(lines) + '\n'
+
+
+SplitFn = Optional[Callable[[List[str]], Dict[str, List[str]]]]
+
+
+def run_conversion(paths: Sequence[str],
+                   convert: Converter,
+                   outputs: Dict[str, Tuple[str, SplitFn]],
+                   report: str,
+                   title: str,
+                   fingerprint: Dict,
+                   workers: int = 0,
+                   skipped: Sequence[Tuple[str, str, str]] = (),
+                   keep_parts: bool = False,
+                   progress: bool = True) -> Dict:
+    """Convert files, then write each output's annotation file and the
+    report, all atomically.
+
+    Args:
+        paths (Sequence[str]): Input files.
+        convert (callable): ``path -> {output key: record}``.
+        outputs (dict): Output key -> ``(annotation file, split function)``;
+            the split function maps the converted frame_dirs (in input
+            order) to the split dict; None writes a plain list of records.
+        report (str): The report file; the parts folder is
+            ``<report without extension>.parts``.
+        title (str): First line of the report.
+        fingerprint (dict): What determines the outcomes (see
+            :class:`ResumableBatch`).
+        workers (int): Worker processes (0: this process).
+        skipped (Sequence[tuple]): Files skipped before converting, as
+            ``(file, reason, detail)``.
+        keep_parts (bool): Keep the parts folder. Defaults to False.
+        progress (bool): Show a progress bar. Defaults to True.
+
+    Returns:
+        dict: ``converted`` (count), ``skipped`` (reason -> count) and
+        ``outputs`` (key -> number of records written).
+    """
+    batch = ResumableBatch(
+        osp.splitext(report)[0] + '.parts',
+        dict(fingerprint, files=[osp.basename(p) for p in paths]))
+    outcomes = batch.run(paths, convert, workers, progress)
+    seen = set()
+    for o in outcomes:
+        if o['skip'] is None:
+            frame_dir = next(iter(o['records'].values()))['frame_dir']
+            if frame_dir in seen:
+                o.update(records=None, skip=('duplicate', f'frame_dir '
+                                             f'{frame_dir!r} came before'))
+            seen.add(frame_dir)
+    if not seen:
+        atomic_write_text(format_report(outcomes, title, skipped), report)
+        if not keep_parts:
+            batch.cleanup()
+        raise RuntimeError(f'none of the {len(paths)} files could be '
+                           f'converted; the reasons are in {report}')
+    written = {}
+    for key, (path, split_fn) in outputs.items():
+        records = [o['records'][key] for o in outcomes if o['skip'] is None]
+        split = split_fn and split_fn([r['frame_dir'] for r in records])
+        save_annotations(path, records, split)
+        written[key] = len(records)
+    atomic_write_text(format_report(outcomes, title, skipped), report)
+    if not keep_parts:
+        batch.cleanup()
+    counts = Counter(o['skip'][0] for o in outcomes if o['skip'] is not None)
+    counts.update(reason for _, reason, _ in skipped)
+    return dict(
+        converted=sum(o['skip'] is None for o in outcomes),
+        skipped=dict(sorted(counts.items())),
+        outputs=written)
+
+
+def print_summary(result: Dict, outputs: Dict[str, Tuple[str, SplitFn]],
+                  report: str) -> None:
+    """Print what :func:`run_conversion` did."""
+    skipped = sum(result['skipped'].values())
+    print(f"converted {result['converted']} files, skipped {skipped}" +
+          ''.join(f"\n  {reason}: {n}"
+                  for reason, n in result['skipped'].items()))
+    for key, (path, _) in outputs.items():
+        print(f"wrote {result['outputs'][key]} records to {path}")
+    print(f'report: {report}')

@@ -1,0 +1,36 @@
+"""Summarise any annotation file: classes, samples per split, frames per
+sample, persons, share of missing joints.
+
+    python tools/data/summarize_annotations.py data/skeleton/ntu60_2d.pkl \\
+        [--label-map label_map.txt] [--json]
+"""
+import argparse
+import json
+from typing import List, Optional
+
+from mmactx.datasets.summary import format_summary, summarize
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('ann_file', help='annotation file (.pkl)')
+    parser.add_argument('--label-map',
+                        help='class names, one per line (line i: label i)')
+    parser.add_argument('--json', action='store_true',
+                        help='print the summary as JSON')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    names = None
+    if args.label_map:
+        with open(args.label_map, encoding='utf-8') as f:
+            names = [line.strip() for line in f if line.strip()]
+    summary = summarize(args.ann_file, names)
+    print(json.dumps(summary, indent=2) if args.json else
+          format_summary(summary))
+
+
+if __name__ == '__main__':
+    main()
