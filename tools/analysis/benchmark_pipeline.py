@@ -22,7 +22,6 @@ import os.path as osp
 import platform
 import random
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -356,23 +355,10 @@ def agreement_line(results: Sequence[CaseResult]) -> str:
 
 
 def write_json_atomic(obj: Dict, path: str) -> None:
-    """Write JSON to a temporary file beside ``path``, then rename it, so an
-    interrupted run never leaves a truncated file behind."""
-    directory = osp.dirname(osp.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f, indent=2)
-            f.write('\n')
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write JSON atomically: an interrupted run never leaves a truncated
+    file behind."""
+    from mmactx.utils import atomic_write_text
+    atomic_write_text(json.dumps(obj, indent=2) + '\n', path)
 
 
 def environment() -> Dict:
