@@ -22,7 +22,7 @@ def _child(parent: Registry, *locations: str) -> Registry:
 RUNNERS = _child(mma.RUNNERS)
 RUNNER_CONSTRUCTORS = _child(mma.RUNNER_CONSTRUCTORS)
 LOOPS = _child(mma.LOOPS)
-HOOKS = _child(mma.HOOKS)
+HOOKS = _child(mma.HOOKS, 'mmactx.engine')
 DATASETS = _child(mma.DATASETS, 'mmactx.datasets')
 DATA_SAMPLERS = _child(mma.DATA_SAMPLERS, 'mmactx.datasets')
 TRANSFORMS = _child(mma.TRANSFORMS, 'mmactx.datasets.transforms')

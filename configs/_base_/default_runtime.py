@@ -10,7 +10,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'),
-    visualization=dict(type='VisualizationHook', enable=False))
+    # test.py --show-dir: heatmap videos with labels (mmaction2's hook
+    # cannot draw heatmap volumes)
+    visualization=dict(type='PoseVisualizationHook', enable=False))
 
 env_cfg = dict(
     cudnn_benchmark=False,

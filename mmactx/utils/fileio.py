@@ -8,20 +8,24 @@ from typing import IO, Any, Iterator
 
 
 @contextmanager
-def atomic_open(path: str, mode: str = 'wb') -> Iterator[IO]:
-    """Open a temporary file beside ``path``; rename it to ``path`` on a
-    clean exit, delete it on an exception.
+def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
+    """A temporary file name beside ``path`` to write to; on a clean exit the
+    file is renamed to ``path``, on an exception it is deleted.
 
     The file gets the usual permissions (0666 less the umask), not the 0600
     of a temporary file.
+
+    Args:
+        path (str): The final file.
+        suffix (str): Suffix of the temporary name (some writers pick the
+            format from it, e.g. ``'.tmp.mp4'``). Defaults to ``'.tmp'``.
     """
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
+    os.close(fd)
     try:
-        text = {} if 'b' in mode else {'encoding': 'utf-8'}
-        with os.fdopen(fd, mode, **text) as f:
-            yield f
+        yield tmp
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -32,8 +36,17 @@ def atomic_open(path: str, mode: str = 'wb') -> Iterator[IO]:
         raise
 
 
+@contextmanager
+def atomic_open(path: str, mode: str = 'wb') -> Iterator[IO]:
+    """Open a file that appears at ``path`` only once it is complete (see
+    :func:`atomic_path`); text modes use UTF-8."""
+    text = {} if 'b' in mode else {'encoding': 'utf-8'}
+    with atomic_path(path) as tmp, open(tmp, mode, **text) as f:
+        yield f
+
+
 def atomic_pickle_dump(obj: Any, path: str) -> None:
-    """Pickle ``obj`` to ``path`` atomically (see :func:`atomic_open`)."""
+    """Pickle ``obj`` to ``path`` atomically (see :func:`atomic_path`)."""
     with atomic_open(path, 'wb') as f:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -20,6 +20,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     mmaction_register(init_default_scope=False)
 
     import mmactx.datasets  # noqa: F401
+    import mmactx.engine  # noqa: F401
     import mmactx.evaluation  # noqa: F401
     import mmactx.models  # noqa: F401
 

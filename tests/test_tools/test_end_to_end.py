@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -73,9 +74,18 @@ def test_train_test_dump_and_ensemble(data, tmp_path):
                   + options(data)).stdout
         assert 'Epoch(val) [1]' in log
         dump = str(tmp_path / f'{stream}.pkl')
+        show = ['--show-dir', str(tmp_path / 'vis')] * (stream == 'joint')
         run([sys.executable, 'tools/test.py', cfg, last_checkpoint(work),
-             '--work-dir', work, '--dump', dump] + options(data))
+             '--work-dir', work, '--dump', dump] + show + options(data))
         dumps.append(dump)
+
+    # --show-dir: one heatmap video per test sample, 2 clips x 32 frames
+    videos = sorted(os.listdir(tmp_path / 'vis'))
+    assert videos == [f'test_{i}.mp4' for i in range(8)]
+    cap = cv2.VideoCapture(str(tmp_path / 'vis' / videos[0]))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 32
+    ok, frame = cap.read()
+    assert ok and frame.shape == (256, 256, 3) and frame.max() > 100
 
     from mmactx.evaluation import load_predictions
     scores, labels = load_predictions(dumps[0])

@@ -1,0 +1,3 @@
+from .hooks import PoseVisualizationHook
+
+__all__ = ['PoseVisualizationHook']

@@ -1,0 +1,65 @@
+"""Drawing heatmap volumes and text, and writing videos atomically."""
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from mmactx.utils.fileio import atomic_path
+
+
+def heatmap_frames(volume: np.ndarray, size: int = 256) -> np.ndarray:
+    """Colour frames of a pseudo-heatmap volume.
+
+    Args:
+        volume (np.ndarray): [C, T, H, W] heatmaps (joints or limbs), values
+            in [0, 1].
+        size (int): Height of the output frames; the width keeps the
+            aspect ratio. Defaults to 256.
+
+    Returns:
+        np.ndarray: uint8 [T, size, W', 3] BGR frames: the maximum over the
+        channels, colour-mapped (dark: 0, bright: 1).
+    """
+    peak = np.clip(volume.max(axis=0), 0, 1)  # [T, H, W]
+    t, h, w = peak.shape
+    width = max(1, round(w * size / h))
+    frames = np.empty((t, size, width, 3), np.uint8)
+    for i, img in enumerate((peak * 255).astype(np.uint8)):
+        img = cv2.resize(img, (width, size), interpolation=cv2.INTER_NEAREST)
+        frames[i] = cv2.applyColorMap(img, cv2.COLORMAP_INFERNO)
+    return frames
+
+
+def put_text_lines(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
+    """Write lines of text at the top left of a BGR frame, in place, white
+    on a dark outline so it reads on any background."""
+    scale = max(0.4, frame.shape[0] / 640)
+    step = int(22 * scale) + 4
+    for i, text in enumerate(lines):
+        org = (6, step * (i + 1))
+        cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (255, 255, 255), 1, cv2.LINE_AA)
+    return frame
+
+
+def write_video(frames: Sequence[np.ndarray], path: str,
+                fps: float = 10) -> None:
+    """Write BGR frames to an ``.mp4`` (mp4v) file atomically: the video is
+    written under a temporary name and renamed when complete.
+
+    Raises:
+        RuntimeError: if OpenCV cannot open a writer for the file.
+    """
+    if not len(frames):
+        raise ValueError(f'{path}: no frames to write')
+    h, w = frames[0].shape[:2]
+    with atomic_path(path, suffix='.tmp.mp4') as tmp:
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                                 (w, h))
+        if not writer.isOpened():
+            raise RuntimeError(f'OpenCV cannot write {path} (mp4v)')
+        for frame in frames:
+            writer.write(np.ascontiguousarray(frame))
+        writer.release()

@@ -1,0 +1,57 @@
+"""Heatmap frames, text, atomic video writing, and the visualization hook."""
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmaction.structures import ActionDataSample
+
+from mmactx.engine import PoseVisualizationHook
+from mmactx.visualization import heatmap_frames, put_text_lines, write_video
+
+
+def test_heatmap_frames_take_the_channel_maximum():
+    volume = np.zeros((3, 4, 8, 16), np.float32)
+    volume[1, 2, 3, 5] = 1.0
+    volume[2, 2, 3, 5] = 0.2
+    frames = heatmap_frames(volume, size=32)
+    assert frames.shape == (4, 32, 64, 3) and frames.dtype == np.uint8
+    hot = cv2.applyColorMap(np.full((1, 1), 255, np.uint8),
+                            cv2.COLORMAP_INFERNO)[0, 0]
+    np.testing.assert_array_equal(frames[2, 13, 21], hot)  # pixel (3, 5)x4
+    assert (frames[0] == frames[0, 0, 0]).all()  # empty frame: one colour
+
+
+def test_write_video_round_trip_and_atomic(tmp_path):
+    frames = heatmap_frames(np.random.rand(2, 5, 16, 16), size=64)
+    put_text_lines(frames[0], ['truth: 3 wave'])
+    path = str(tmp_path / 'v.mp4')
+    write_video(frames, path, fps=5)
+    cap = cv2.VideoCapture(path)
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 5
+    assert os.listdir(tmp_path) == ['v.mp4']  # no temporary file left
+    with pytest.raises(ValueError, match='no frames'):
+        write_video([], str(tmp_path / 'w.mp4'))
+    assert os.listdir(tmp_path) == ['v.mp4']
+
+
+def test_hook_writes_one_video_per_sample(tmp_path):
+    labels = tmp_path / 'labels.txt'
+    labels.write_text('wave\nclap\n')
+    hook = PoseVisualizationHook(enable=True, out_dir=str(tmp_path / 'vis'),
+                                 label_map=str(labels), interval=2)
+    inputs = [torch.rand(4, 17, 6, 16, 16) for _ in range(3)]
+    outputs = []
+    for k in range(3):
+        s = ActionDataSample().set_gt_label(k % 2)
+        s.set_pred_score(torch.tensor([0.3, 0.7]))
+        outputs.append(s)
+    hook.after_val_iter(None, 0, dict(inputs=inputs), outputs)
+    # samples 0 and 2 (interval 2)
+    assert sorted(os.listdir(tmp_path / 'vis')) == ['val_0.mp4', 'val_2.mp4']
+    assert hook._name(1) == '1 clap' and hook._name(5) == '5'
+    PoseVisualizationHook(enable=False, out_dir=str(tmp_path / 'off')
+                          ).after_val_iter(None, 0, dict(inputs=inputs),
+                                           outputs)
+    assert not (tmp_path / 'off').exists()
