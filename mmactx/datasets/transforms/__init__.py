@@ -11,8 +11,10 @@ registry).
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import PoseCompact, PoseDecode
 from .sampling import UniformSampleFrames
+from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
 
 __all__ = [
-    'GeneratePoseTarget', 'PoseCompact', 'PoseDecode', 'UniformSampleFrames',
+    'GeneratePoseTarget', 'PoseCompact', 'PoseDecode', 'RandomRotation3D',
+    'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments'
 ]
