@@ -22,17 +22,18 @@ def configs(folder):
 
 
 CONFIGS = configs('posec3d')
-GCN_CONFIGS = configs('eppnet')
+GCN_CONFIGS = [p for p in configs('eppnet') if not p.endswith('_parsing.py')]
+PARSING_CONFIGS = [p for p in configs('eppnet') if p.endswith('_parsing.py')]
 BENCHMARKS = ('ntu60_xsub', 'ntu60_xview', 'ntu120_xsub', 'ntu120_xset')
 
 
 def test_there_are_configs():
     names = {osp.basename(p) for p in CONFIGS}
-    gcn = {osp.basename(p) for p in GCN_CONFIGS}
+    eppnet = {osp.basename(p) for p in GCN_CONFIGS + PARSING_CONFIGS}
     for split in BENCHMARKS:
         assert {f'{split}_joint.py', f'{split}_limb.py'} <= names
         assert {f'{split}_{s}.py' for s in ('joint', 'bone', 'joint_motion',
-                                            'bone_motion')} <= gcn
+                                            'bone_motion', 'parsing')} <= eppnet
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -102,7 +103,8 @@ def test_gcn_config_builds_forwards_and_its_pipelines_fit(path):
     stream = next(t for t in cfg.test_dataloader.dataset.pipeline
                   if t['type'] == 'SkeletonFeatures')
     assert stream['layout'] == backbone.layout
-    window = cfg.test_dataloader.dataset.pipeline[0]['window']
+    window = next(t['window'] for t in cfg.test_dataloader.dataset.pipeline
+                  if t['type'] == 'ValidCropResize')
     inputs = []
     for pipeline in (cfg.train_dataloader.dataset.pipeline,
                      cfg.test_dataloader.dataset.pipeline):
@@ -120,3 +122,23 @@ def test_gcn_config_builds_forwards_and_its_pipelines_fit(path):
     scores = torch.stack([p.pred_score for p in preds])
     assert scores.shape == (2, cfg.model.cls_head.num_classes)
     assert torch.isfinite(scores).all()
+
+
+@pytest.mark.parametrize('path', PARSING_CONFIGS, ids=osp.basename)
+def test_parsing_config_builds_and_forwards(path):
+    cfg = Config.fromfile(path)
+    steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert steps[:2] == ['LoadParsingMaps', 'ParsingFeatureMap']
+    test = cfg.test_dataloader.dataset.pipeline
+    assert test[0]['test_mode'] is True
+    assert cfg.test_dataloader.dataset.split.endswith('_val')
+    model = MODELS.build(cfg.model)
+    model.eval()
+    x = torch.randint(0, 255, (2, 1, 3, 75, 75)).float()  # smallest input
+    samples = [ActionDataSample().set_gt_label(0) for _ in range(2)]
+    with torch.no_grad():
+        preds = model(model.data_preprocessor(
+            dict(inputs=list(x), data_samples=samples))['inputs'], samples,
+            mode='predict')
+    assert torch.stack([p.pred_score for p in preds]).shape == (
+        2, cfg.model.cls_head.num_classes)

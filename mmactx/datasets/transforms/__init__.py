@@ -10,11 +10,13 @@ registry).
 """
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import PoseCompact, PoseDecode
+from .parsing import LoadParsingMaps, ParsingFeatureMap
 from .sampling import UniformSampleFrames
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
 
 __all__ = [
-    'GeneratePoseTarget', 'PoseCompact', 'PoseDecode', 'RandomRotation3D',
+    'GeneratePoseTarget', 'LoadParsingMaps', 'ParsingFeatureMap',
+    'PoseCompact', 'PoseDecode', 'RandomRotation3D',
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments'
 ]

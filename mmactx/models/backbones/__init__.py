@@ -1,5 +1,6 @@
 from .c3d_light import C3DLight
 from .ctrgcn import CTRGCN
+from .inception_v3 import InceptionV3
 from .x3d_pose import X3DPose
 
-__all__ = ['C3DLight', 'CTRGCN', 'X3DPose']
+__all__ = ['C3DLight', 'CTRGCN', 'InceptionV3', 'X3DPose']

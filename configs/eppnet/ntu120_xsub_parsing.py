@@ -1,0 +1,17 @@
+# EPP-Net parsing stream: Inception-v3 on NTU RGB+D 120 X-Sub,
+# parsing feature maps.
+_base_ = ['_base_/parsing_inception.py']
+
+ann_file = 'data/skeleton/ntu120_3d.pkl'
+parsing_root = 'data/parsing/ntu120'
+num_classes = 120
+model = dict(cls_head=dict(num_classes=num_classes))
+train_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, parsing_root=parsing_root, split='xsub_train',
+        num_classes=num_classes))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, parsing_root=parsing_root, split='xsub_val',
+        num_classes=num_classes))
+test_dataloader = val_dataloader

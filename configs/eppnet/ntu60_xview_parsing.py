@@ -1,0 +1,18 @@
+# EPP-Net parsing stream: Inception-v3 on NTU RGB+D 60 X-View,
+# parsing feature maps.
+# (EPP-Net's own NTU60 configs keep a 120-way classifier; 60 here.)
+_base_ = ['_base_/parsing_inception.py']
+
+ann_file = 'data/skeleton/ntu60_3d.pkl'
+parsing_root = 'data/parsing/ntu60'
+num_classes = 60
+model = dict(cls_head=dict(num_classes=num_classes))
+train_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, parsing_root=parsing_root, split='xview_train',
+        num_classes=num_classes))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file=ann_file, parsing_root=parsing_root, split='xview_val',
+        num_classes=num_classes))
+test_dataloader = val_dataloader
