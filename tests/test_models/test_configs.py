@@ -33,7 +33,8 @@ def test_there_are_configs():
     for split in BENCHMARKS:
         assert {f'{split}_joint.py', f'{split}_limb.py'} <= names
         assert {f'{split}_{s}.py' for s in ('joint', 'bone', 'joint_motion',
-                                            'bone_motion', 'parsing')} <= eppnet
+                                            'bone_motion', 'parsing')
+                } <= eppnet
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)

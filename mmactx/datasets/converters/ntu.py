@@ -23,7 +23,8 @@ reference, a body that disappears and comes back keeps its true frames (the
 reference's interval compresses such gaps).
 
 The 3D record is centred on the SpineMid joint of actor 1 in its first frame
-(zeros stay zeros); the 2D record holds the colour-camera pixels of the same
+(zeros stay zeros); both records keep the file's (= the video's) frame
+number of each frame in ``video_frame_inds``; the 2D record holds the colour-camera pixels of the same
 actors and frames with scores from the tracking state (1, 0.5, 0), by default
 re-indexed to COCO-17 so the PoseC3D configs apply.
 """
@@ -123,8 +124,9 @@ def build_splits(frame_dirs: Sequence[str],
 
 class Body(NamedTuple):
     """One tracking id of a file: its frames (indices among the frames
-    that have a body) and joints there."""
+    that have a body, and in the file) and joints there."""
     frames: np.ndarray  # [n] int, ascending
+    raw_frames: np.ndarray  # [n] int: the frames' numbers in the file
     xyz: np.ndarray  # [n, 25, 3] metres
     color: np.ndarray  # [n, 25, 2] colour pixels
     state: np.ndarray  # [n, 25] tracking state 0/1/2
@@ -187,7 +189,7 @@ def read_skeleton(path: str) -> Dict[str, Body]:
         return value
 
     num_frames = take_int('the frame count')
-    entries: List[Tuple[int, str]] = []  # (frame, body id) per joint block
+    entries: List[Tuple[int, int, str]] = []  # (frame, raw frame, body id)
     starts: List[int] = []  # first joint line of each block
     frame = 0
     for raw_frame in range(num_frames):
@@ -212,7 +214,7 @@ def read_skeleton(path: str) -> Dict[str, Body]:
                 raise SkipSample(
                     'truncated', f'the file ends in frame {raw_frame + 1} of '
                     f'{num_frames}, inside a body')
-            entries.append((frame, info[0]))
+            entries.append((frame, raw_frame, info[0]))
             starts.append(pos)
             pos += NUM_JOINTS
         frame += num_bodies > 0
@@ -230,13 +232,14 @@ def read_skeleton(path: str) -> Dict[str, Body]:
     joints = values.reshape(len(starts), NUM_JOINTS, 12)
 
     order: Dict[str, List[int]] = {}
-    for i, (_, body_id) in enumerate(entries):
+    for i, (_, _, body_id) in enumerate(entries):
         order.setdefault(body_id, []).append(i)
-    frames = np.array([f for f, _ in entries])
+    frames = np.array([e[:2] for e in entries])
     bodies = {}
     for body_id, rows in order.items():
         j = joints[rows]
-        bodies[body_id] = Body(frames[rows], j[..., 0:3], j[..., 5:7],
+        bodies[body_id] = Body(frames[rows, 0], frames[rows, 1], j[..., 0:3],
+                               j[..., 5:7],
                                j[..., 11].astype(np.int64).clip(0, 2))
     return bodies
 
@@ -297,8 +300,9 @@ def assign_actors(bodies: Sequence[Body]) -> List[List[Body]]:
     return [a for a in actors if a]
 
 
-def actor_arrays(actors: Sequence[Sequence[Body]]
-                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def actor_arrays(
+    actors: Sequence[Sequence[Body]]
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stack the actors' bodies over the frames where any actor has data.
 
     Later bodies of an actor overwrite earlier ones in shared frames (only
@@ -306,21 +310,24 @@ def actor_arrays(actors: Sequence[Sequence[Body]]
 
     Returns:
         tuple: xyz [M, T, 25, 3], color [M, T, 25, 2], score [M, T, 25]
-        (zeros where an actor is absent).
+        (zeros where an actor is absent) and the T frames' numbers in the
+        file (= in the video).
     """
     total = 1 + max(b.frames[-1] for actor in actors for b in actor)
     xyz = np.zeros((len(actors), total, NUM_JOINTS, 3))
     color = np.zeros((len(actors), total, NUM_JOINTS, 2))
     score = np.zeros((len(actors), total, NUM_JOINTS), dtype=np.float32)
+    raw = np.zeros(total, dtype=np.int64)
     for m, actor in enumerate(actors):
         for b in actor:
             xyz[m, b.frames] = b.xyz
             color[m, b.frames] = b.color
             score[m, b.frames] = TRACKING_SCORE[b.state]
+            raw[b.frames] = b.raw_frames
     present = (xyz != 0).any(axis=(2, 3))  # [M, T]
     frames = present.any(axis=0)
-    return xyz[:, frames], color[:, frames], score[:, frames] * present[
-        :, frames, None]
+    return (xyz[:, frames], color[:, frames],
+            score[:, frames] * present[:, frames, None], raw[frames])
 
 
 def convert_ntu_file(path: str,
@@ -347,7 +354,7 @@ def convert_ntu_file(path: str,
         raise SkipSample(
             'no_skeleton', f'all {len(bodies)} bodies last '
             f'{MAX_NOISE_LENGTH} frames or fewer')
-    xyz, color, score = actor_arrays(actors)
+    xyz, color, score, video_frames = actor_arrays(actors)
     if xyz.shape[1] == 0:
         raise SkipSample('no_skeleton', 'every joint is at (0, 0, 0)')
 
@@ -355,8 +362,11 @@ def convert_ntu_file(path: str,
     first = np.flatnonzero(~zero[0].all(axis=(1, 2)))[0]
     xyz = np.where(zero, 0, xyz - xyz[0, first, SPINE_MID])
     frame_dir = osp.basename(path).split('.')[0]
+    # video_frame_inds: the video frame of each of the T frames (frames
+    # without a body are left out), for cropping persons from the videos
     common = dict(
-        frame_dir=frame_dir, label=name.label, total_frames=xyz.shape[1])
+        frame_dir=frame_dir, label=name.label, total_frames=xyz.shape[1],
+        video_frame_inds=video_frames.astype(np.int32))
     rec3d = dict(common, keypoint=xyz.astype(np.float16))
 
     if layout_2d == 'coco':

@@ -114,6 +114,7 @@ def test_frames_without_bodies_are_removed(tmp_path):
     np.testing.assert_array_equal(bodies['7'].frames, np.arange(20))
     rec = convert_ntu_file(path)['3d']
     assert rec['total_frames'] == 20
+    np.testing.assert_array_equal(rec['video_frame_inds'], kept)
     np.testing.assert_allclose(
         rec['keypoint'][0], rows[..., :3] - rows[0, 1, :3], atol=2e-3)
 
