@@ -18,10 +18,9 @@ import glob
 import os
 import os.path as osp
 import sys
-import time
 from typing import Dict, List, Optional
 
-from mmactx.datasets.converters.batch import print_summary, run_conversion
+from mmactx.datasets.converters.batch import convert_command
 from mmactx.datasets.converters.kinetics import convert_release_file
 
 SPLIT_FOLDERS = {'train': 'kinetics_train', 'val': 'kinetics_val'}
@@ -58,7 +57,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    start = time.perf_counter()
     split_of: Dict[str, str] = {}
     files: List[str] = []
     for split, folder in SPLIT_FOLDERS.items():
@@ -78,21 +76,16 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     outputs = {'2d': (args.out, split_fn)}
     report = osp.splitext(args.out)[0] + '_report.txt'
-    try:
-        result = run_conversion(
-            files,
-            functools.partial(convert_release_file, layout=args.layout,
-                              max_persons=args.max_persons),
-            outputs, report,
-            title=f'Kinetics-skeleton from {osp.abspath(args.root)}',
-            fingerprint=dict(tool='convert_kinetics_skeleton',
-                             layout=args.layout,
-                             max_persons=args.max_persons, version=1),
-            workers=args.workers, keep_parts=args.keep_parts)
-    except RuntimeError as e:
-        sys.exit(str(e))
-    print_summary(result, outputs, report)
-    print(f'done in {time.perf_counter() - start:.1f} s')
+    convert_command(
+        files,
+        functools.partial(convert_release_file, layout=args.layout,
+                          max_persons=args.max_persons),
+        outputs, report,
+        title=f'Kinetics-skeleton from {osp.abspath(args.root)}',
+        fingerprint=dict(tool='convert_kinetics_skeleton',
+                         layout=args.layout, max_persons=args.max_persons,
+                         version=1),
+        workers=args.workers, keep_parts=args.keep_parts)
 
 
 if __name__ == '__main__':

@@ -19,11 +19,9 @@ import glob
 import os
 import os.path as osp
 import sys
-import time
 from typing import List, Optional
 
-from mmactx.datasets.converters.batch import (SkipSample, print_summary,
-                                              run_conversion)
+from mmactx.datasets.converters.batch import SkipSample, convert_command
 from mmactx.datasets.converters.ntu import (build_splits, convert_ntu_file,
                                             parse_name, read_ignore_list)
 
@@ -62,7 +60,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    start = time.perf_counter()
     files = sorted(glob.glob(osp.join(args.skeleton_dir, '*.skeleton')))
     if not files:
         sys.exit(f'{args.skeleton_dir}: no .skeleton files found')
@@ -99,22 +96,17 @@ def main(argv: Optional[List[str]] = None) -> None:
         for key in ('3d', '2d')
     }
     report = osp.join(args.out_dir, f'{dataset}_report.txt')
-    try:
-        result = run_conversion(
-            paths,
-            functools.partial(convert_ntu_file, layout_2d=args.layout_2d),
-            outputs,
-            report,
-            title=f'{dataset} from {osp.abspath(args.skeleton_dir)}',
-            fingerprint=dict(tool='convert_ntu', dataset=dataset,
-                             layout_2d=args.layout_2d, version=1),
-            workers=args.workers,
-            skipped=skipped,
-            keep_parts=args.keep_parts)
-    except RuntimeError as e:
-        sys.exit(str(e))
-    print_summary(result, outputs, report)
-    print(f'done in {time.perf_counter() - start:.1f} s')
+    convert_command(
+        paths,
+        functools.partial(convert_ntu_file, layout_2d=args.layout_2d),
+        outputs,
+        report,
+        title=f'{dataset} from {osp.abspath(args.skeleton_dir)}',
+        fingerprint=dict(tool='convert_ntu', dataset=dataset,
+                         layout_2d=args.layout_2d, version=1),
+        workers=args.workers,
+        skipped=skipped,
+        keep_parts=args.keep_parts)
 
 
 if __name__ == '__main__':

@@ -12,10 +12,9 @@ import argparse
 import glob
 import os.path as osp
 import sys
-import time
 from typing import List, Optional
 
-from mmactx.datasets.converters.batch import print_summary, run_conversion
+from mmactx.datasets.converters.batch import convert_command
 from mmactx.datasets.converters.nwucla import (build_splits,
                                                convert_nwucla_file)
 
@@ -36,22 +35,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    start = time.perf_counter()
     files = sorted(glob.glob(osp.join(args.json_dir, '*.json')))
     if not files:
         sys.exit(f'{args.json_dir}: no .json files found')
     outputs = {'3d': (args.out, build_splits)}
     report = osp.splitext(args.out)[0] + '_report.txt'
-    try:
-        result = run_conversion(
-            files, convert_nwucla_file, outputs, report,
-            title=f'NW-UCLA from {osp.abspath(args.json_dir)}',
-            fingerprint=dict(tool='convert_nwucla', version=1),
-            workers=args.workers)
-    except RuntimeError as e:
-        sys.exit(str(e))
-    print_summary(result, outputs, report)
-    print(f'done in {time.perf_counter() - start:.1f} s')
+    convert_command(
+        files, convert_nwucla_file, outputs, report,
+        title=f'NW-UCLA from {osp.abspath(args.json_dir)}',
+        fingerprint=dict(tool='convert_nwucla', version=1),
+        workers=args.workers)
 
 
 if __name__ == '__main__':

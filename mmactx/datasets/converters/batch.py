@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import os.path as osp
 import shutil
+import time
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -248,9 +249,16 @@ def run_conversion(paths: Sequence[str],
         outputs=written)
 
 
-def print_summary(result: Dict, outputs: Dict[str, Tuple[str, SplitFn]],
-                  report: str) -> None:
-    """Print what :func:`run_conversion` did."""
+def convert_command(paths: Sequence[str], convert: Converter,
+                    outputs: Dict[str, Tuple[str, SplitFn]], report: str,
+                    **kwargs) -> Dict:
+    """:func:`run_conversion` for a command line: prints what it did, and
+    exits with the reason when no file could be converted."""
+    start = time.perf_counter()
+    try:
+        result = run_conversion(paths, convert, outputs, report, **kwargs)
+    except RuntimeError as e:
+        raise SystemExit(str(e)) from None
     skipped = sum(result['skipped'].values())
     print(f"converted {result['converted']} files, skipped {skipped}" +
           ''.join(f"\n  {reason}: {n}"
@@ -258,3 +266,5 @@ def print_summary(result: Dict, outputs: Dict[str, Tuple[str, SplitFn]],
     for key, (path, _) in outputs.items():
         print(f"wrote {result['outputs'][key]} records to {path}")
     print(f'report: {report}')
+    print(f'done in {time.perf_counter() - start:.1f} s')
+    return result

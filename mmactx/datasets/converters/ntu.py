@@ -23,10 +23,10 @@ reference, a body that disappears and comes back keeps its true frames (the
 reference's interval compresses such gaps).
 
 The 3D record is centred on the SpineMid joint of actor 1 in its first frame
-(zeros stay zeros); both records keep the file's (= the video's) frame
-number of each frame in ``video_frame_inds``; the 2D record holds the colour-camera pixels of the same
+(zeros stay zeros). The 2D record holds the colour-camera pixels of the same
 actors and frames with scores from the tracking state (1, 0.5, 0), by default
-re-indexed to COCO-17 so the PoseC3D configs apply.
+re-indexed to COCO-17 so the PoseC3D configs apply. Both keep the file's (=
+the video's) number of each frame in ``video_frame_inds``.
 """
 import os.path as osp
 import re
