@@ -143,3 +143,35 @@ def test_parsing_config_builds_and_forwards(path):
             mode='predict')
     assert torch.stack([p.pred_score for p in preds]).shape == (
         2, cfg.model.cls_head.num_classes)
+
+
+def epoch_lrs(cfg, epochs):
+    """The learning rate of each epoch under the config's schedule."""
+    from mmengine.registry import PARAM_SCHEDULERS
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)],
+                          lr=cfg.optim_wrapper.optimizer.lr)
+    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
+                  for s in cfg.param_scheduler]
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(opt.param_groups[0]['lr'])
+        for s in schedulers:
+            s.step()
+    return np.array(lrs)
+
+
+def test_eppnet_schedules_are_the_published_ones():
+    pose = Config.fromfile(osp.join(ROOT, 'configs/eppnet/ntu60_xsub_bone.py'))
+    assert pose.train_cfg.max_epochs == 65
+    expected = [0.1 * min(e + 1, 5) / 5 * 0.1**((e >= 35) + (e >= 55))
+                for e in range(65)]  # warm-up, x0.1 at 35 and 55
+    np.testing.assert_allclose(epoch_lrs(pose, 65), expected, rtol=1e-6)
+    assert pose.optim_wrapper.optimizer.nesterov is True
+    assert pose.optim_wrapper.optimizer.weight_decay == 4e-4
+
+    parsing = Config.fromfile(
+        osp.join(ROOT, 'configs/eppnet/ntu120_xset_parsing.py'))
+    assert parsing.train_cfg.max_epochs == 45
+    expected = [0.03 * 0.1**sum(e >= m for m in (10, 20, 30, 40))
+                for e in range(45)]
+    np.testing.assert_allclose(epoch_lrs(parsing, 45), expected, rtol=1e-6)

@@ -59,8 +59,10 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=65, val_begin=1,
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
+# warm-up lr * (epoch + 1) / 5 in epochs 0-4 (mmengine's LinearLR reaches
+# end_factor at epoch end - 1)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.2, end_factor=1.0, begin=0, end=4,
+    dict(type='LinearLR', start_factor=0.2, end_factor=1.0, begin=0, end=5,
          by_epoch=True),
     dict(type='MultiStepLR', milestones=[35, 55], gamma=0.1, by_epoch=True)
 ]
