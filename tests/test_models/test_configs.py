@@ -155,6 +155,7 @@ def epoch_lrs(cfg, epochs):
     lrs = []
     for _ in range(epochs):
         lrs.append(opt.param_groups[0]['lr'])
+        opt.step()
         for s in schedulers:
             s.step()
     return np.array(lrs)

@@ -18,11 +18,10 @@ import time
 from collections import Counter
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..annotation_io import safe_load_pickle, save_annotations
-
 from mmengine.utils import ProgressBar
 
 from mmactx.utils.fileio import atomic_pickle_dump, atomic_write_text
+from ..annotation_io import safe_load_pickle, save_annotations
 
 Converter = Callable[[str], Dict[str, dict]]
 
