@@ -52,3 +52,26 @@ def test_published_size_and_init():
         [256] * 3
     with pytest.raises(ValueError, match='expects'):
         model(torch.randn(1, 2, 8, 17, 3))
+
+
+def test_inception_v3_shapes_and_torchvision_style_weights(tmp_path):
+    from mmactx.models.backbones import InceptionV3
+    net = InceptionV3()
+    # torchvision's inception_v3 has 27.16M parameters with its 3.33M
+    # auxiliary head and 2.05M classifier, neither of which is here
+    assert sum(p.numel() for p in net.parameters()) == 21785568
+    net.eval()
+    with torch.no_grad():
+        assert net(torch.rand(1, 3, 75, 75)).shape == (1, 2048, 1, 1)
+        assert net(torch.rand(1, 3, 299, 299)).shape == (1, 2048, 8, 8)
+    # a checkpoint with torchvision's extra heads loads by name
+    state = {k: torch.rand_like(v) if v.is_floating_point() else v
+             for k, v in net.state_dict().items()}
+    state['fc.weight'] = torch.rand(1000, 2048)
+    state['AuxLogits.fc.weight'] = torch.rand(1000, 768)
+    torch.save(state, str(tmp_path / 'inception.pth'))
+    loaded = MODELS.build(dict(type='InceptionV3', init_cfg=dict(
+        type='Pretrained', checkpoint=str(tmp_path / 'inception.pth'))))
+    loaded.init_weights()
+    torch.testing.assert_close(loaded.Mixed_7c.branch_pool.conv.weight,
+                               state['Mixed_7c.branch_pool.conv.weight'])

@@ -2,8 +2,9 @@
 # human-parsing label maps of a clip, coloured and tiled 3x3 into 480x480,
 # resized to 299). The label maps of sample <frame_dir> are the PNGs in
 # <parsing_root>/<frame_dir>/ (see mmactx.datasets.parsing). Trained from
-# scratch here (no weights can be downloaded); Inception-v3 ImageNet weights
-# in torchvision's naming load with `load_from` (prefix `backbone.`).
+# scratch here (no weights can be downloaded); to start from ImageNet
+# weights in torchvision's naming, as EPP-Net does, set
+#   model.backbone.init_cfg=dict(type='Pretrained', checkpoint='X.pth')
 # Schedule: SGD (Nesterov) lr 0.03, weight decay 1e-4, x0.1 at epochs 10,
 # 20, 30 and 40, 45 epochs, batch 64 (4 processes x 16).
 _base_ = ['../../_base_/default_runtime.py']

@@ -3,8 +3,9 @@
 torchvision cannot be imported on the CPU builds this project runs on, so
 the network is written here. Parameter names are those of torchvision's
 ``inception_v3`` (``Conv2d_1a_3x3.conv.weight`` ... ``Mixed_7c.branch_pool
-.bn.bias``), so its ImageNet weights load into ``backbone.`` as they are
-(``AuxLogits.*`` and ``fc.*`` aside). The auxiliary
+.bn.bias``), so its ImageNet weights load as they are with
+``init_cfg=dict(type='Pretrained', checkpoint=...)`` (``AuxLogits.*`` and
+``fc.*`` are left out). The auxiliary
 classifier is left out: EPP-Net trains on the main logits only.
 Input [N, 3, 299, 299] (any size >= 75), output [N, 2048, h, w] (8x8 at
 299).
