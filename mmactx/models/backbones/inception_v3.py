@@ -10,7 +10,7 @@ classifier is left out: EPP-Net trains on the main logits only.
 Input [N, 3, 299, 299] (any size >= 75), output [N, 2048, h, w] (8x8 at
 299).
 """
-from typing import Sequence
+from typing import List, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -170,20 +170,23 @@ class InceptionV3(BaseModule):
 
     Args:
         in_channels (int): Input channels. Defaults to 3.
-        init_cfg (dict | list[dict], optional): Defaults to truncated-normal
-            convolutions (std 0.1, as the reference) and unit BatchNorms.
+        init_cfg (dict | list[dict], optional): None gives truncated-normal
+            convolutions (std 0.1, as the reference) and unit BatchNorms;
+            ``dict(type='Pretrained', checkpoint=...)`` loads weights.
 
     Shape:
         input [N, C, H, W], output [N, 2048, H', W'] (8x8 for 299x299).
     """
 
-    def __init__(self, in_channels: int = 3,
-                 init_cfg: Sequence[dict] = (
-                     dict(type='TruncNormal', layer='Conv2d', std=0.1,
-                          a=-2, b=2),
-                     dict(type='Constant', layer='BatchNorm2d', val=1,
-                          bias=0))) -> None:
-        super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
+    def __init__(self,
+                 in_channels: int = 3,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if init_cfg is None:
+            init_cfg = [
+                dict(type='TruncNormal', layer='Conv2d', std=0.1, a=-2, b=2),
+                dict(type='Constant', layer='BatchNorm2d', val=1, bias=0)
+            ]
+        super().__init__(init_cfg=init_cfg)
         self.Conv2d_1a_3x3 = BasicConv2d(in_channels, 32, kernel_size=3,
                                          stride=2)
         self.Conv2d_2a_3x3 = BasicConv2d(32, 32, kernel_size=3)
