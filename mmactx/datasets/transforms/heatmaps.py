@@ -1,9 +1,10 @@
 """Pseudo-heatmap volumes of joints and limbs (PoseC3D's input).
 
 The renderer is vectorised over frames, channels and persons: every Gaussian
-is evaluated only on its window (on a patch of the largest window size among
-segments of similar size) and merged into the volume by a scatter of
-element-wise maxima; joints are separable and cost one outer product.
+is evaluated only on its window (joints: on a patch of the largest joint
+window, as one separable outer product; limbs: on a patch of the largest
+window among segments of similar size) and merged into the volume by a
+scatter of element-wise maxima.
 Pixel values, windows and merging follow mmaction2's ``GeneratePoseTarget``
 exactly (values agree to float32 rounding):
 
@@ -42,16 +43,6 @@ def _windows(lo: np.ndarray, hi: np.ndarray, reach: float,
     return start, end
 
 
-def _point_patches(x: np.ndarray, y: np.ndarray, a: np.ndarray,
-                   value: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussians around points ``a`` [N, 2] on pixel grids ``x`` [N, pw],
-    ``y`` [N, ph]: separable, so only the outer product is 2D."""
-    k = np.float32(-0.5 / sigma**2)
-    gx = np.exp((x - a[:, :1])**2 * k)
-    gy = np.exp((y - a[:, 1:])**2 * k) * value[:, None]
-    return gy[:, :, None] * gx[:, None, :]
-
-
 def _segment_patches(x: np.ndarray, y: np.ndarray, a: np.ndarray,
                      b: np.ndarray, value: np.ndarray,
                      sigma: float) -> np.ndarray:
@@ -87,17 +78,18 @@ def _segment_patches(x: np.ndarray, y: np.ndarray, a: np.ndarray,
 
 
 class _Entries(NamedTuple):
-    """Gaussians to draw, one per row: [N] arrays (``a``, ``b``: [N, 2])."""
+    """Segment Gaussians to draw, one per row: [N] arrays (``a``, ``b``:
+    [N, 2])."""
     target: np.ndarray  # flat frame-channel index t * C + c
     a: np.ndarray
-    b: Optional[np.ndarray]  # None for points
+    b: np.ndarray
     value: np.ndarray
     window: Tuple[np.ndarray, ...]  # (sx, ex, sy, ey), [start, end)
     origin: Tuple[np.ndarray, ...]  # (oy, ox): top-left pixel of the patch
 
     def take(self, idx: np.ndarray) -> '_Entries':
         return _Entries(self.target[idx], self.a[idx],
-                        None if self.b is None else self.b[idx],
+                        self.b[idx],
                         self.value[idx], tuple(w[idx] for w in self.window),
                         tuple(o[idx] for o in self.origin))
 
@@ -126,10 +118,7 @@ def _draw(flat: np.ndarray, hw: Tuple[int, int], e: _Entries,
                  pix_x.astype(np.float32), _FAR)
     y = np.where((pix_y >= sy[:, None]) & (pix_y < ey[:, None]),
                  pix_y.astype(np.float32), _FAR)
-    if e.b is None:
-        patch = _point_patches(x, y, e.a, e.value, sigma)
-    else:
-        patch = _segment_patches(x, y, e.a, e.b, e.value, sigma)
+    patch = _segment_patches(x, y, e.a, e.b, e.value, sigma)
     index = (e.target * (H * W))[:, None] + pix_y * W
     index = index[:, :, None] + pix_x[:, None, :]
     if fresh:
@@ -139,14 +128,10 @@ def _draw(flat: np.ndarray, hw: Tuple[int, int], e: _Entries,
 
 
 def _size_groups(e: _Entries) -> List[np.ndarray]:
-    """Split entries into groups rendered on one patch size each.
-
-    Points (windows of at most 5 x 5 pixels) form one group. Segments are
-    split by window width, then each half by height, so that short or thin
-    limbs are not rendered on the patch of the longest one.
+    """Split segments into groups rendered on one patch size each: by window
+    width, then each half by height, so that short or thin limbs are not
+    rendered on the patch of the longest one.
     """
-    if e.b is None:
-        return [np.arange(len(e.target))]
     sx, ex, sy, ey = e.window
     width, height = ex - sx, ey - sy
     groups = []
@@ -240,11 +225,39 @@ def render_points(out: np.ndarray, channel: np.ndarray, kps: np.ndarray,
     sy, ey = _windows(y, y, 3 * sigma, H)
     drawn = (values >= eps) & (ex > sx) & (ey > sy)
     m, t, k = np.nonzero(drawn)
-    _render(
-        out, m,
-        _Entries(t * C + np.asarray(channel)[k], kps[m, t, k], None,
-                 values[m, t, k],
-                 tuple(w[m, t, k] for w in (sx, ex, sy, ey)), ()), sigma)
+    if m.size == 0:
+        return
+    # Joint windows are at most a few pixels wide: every Gaussian goes on a
+    # patch of the largest window size, zero outside its own window, as a
+    # separable outer product; patch pixel (dy, dx) sits at a constant
+    # offset from the patch's first pixel in the flat volume.
+    sx, ex, sy, ey = (w[m, t, k] for w in (sx, ex, sy, ey))
+    pw, ph = int((ex - sx).max()), int((ey - sy).max())
+    ox, oy = np.minimum(sx, W - pw), np.minimum(sy, H - ph)
+    px = ox[:, None] + np.arange(pw)
+    py = oy[:, None] + np.arange(ph)
+    a = kps[m, t, k]
+    k2 = np.float32(-0.5 / sigma**2)
+    gx = np.exp((px.astype(np.float32) - a[:, :1])**2 * k2)
+    gx *= (px >= sx[:, None]) & (px < ex[:, None])
+    gy = np.exp((py.astype(np.float32) - a[:, 1:])**2 * k2)
+    gy *= (py >= sy[:, None]) & (py < ey[:, None])
+    gy *= values[m, t, k][:, None]
+    patch = gy[:, :, None] * gx[:, None, :]
+    itype = np.int32 if out.size < 2**31 else np.int64
+    first = ((t * C + np.asarray(channel)[k]) * (H * W) + oy * W +
+             ox).astype(itype)
+    index = first[:, None, None] + (np.arange(ph, dtype=itype)[:, None] * W +
+                                    np.arange(pw, dtype=itype))
+    flat = out.reshape(-1)
+    # a person's Gaussians never overlap (one per frame and channel): write
+    # the first person's, then merge each other person's by maximum
+    for person in np.unique(m):
+        sel = m == person
+        if person == m[0]:
+            flat[index[sel]] = patch[sel]
+        else:
+            flat[index[sel]] = np.maximum(flat[index[sel]], patch[sel])
 
 
 def render_segments(out: np.ndarray, channel: np.ndarray, a: np.ndarray,
