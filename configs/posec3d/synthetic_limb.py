@@ -3,6 +3,7 @@
 _base_ = ['synthetic_joint.py']
 
 clip_len = 32
+res = 24  # heatmap height and width, as in synthetic_joint.py
 left_kp = [1, 3, 5, 7, 9, 11, 13, 15]
 right_kp = [2, 4, 6, 8, 10, 12, 14, 16]
 skeletons = [[0, 5], [0, 6], [5, 7], [7, 9], [6, 8], [8, 10], [5, 11],
@@ -17,9 +18,9 @@ train_pipeline = [
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
-    dict(type='Resize', scale=(-1, 40)),
+    dict(type='Resize', scale=(-1, res * 5 // 4)),
     dict(type='RandomResizedCrop', area_range=(0.56, 1.0)),
-    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(type='Resize', scale=(res, res), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5, left_kp=left_kp, right_kp=right_kp),
     heatmap,
     dict(type='FormatShape', input_format='NCTHW_Heatmap'),
@@ -30,8 +31,8 @@ val_pipeline = [
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
-    dict(type='Resize', scale=(-1, 32)),
-    dict(type='CenterCrop', crop_size=32),
+    dict(type='Resize', scale=(-1, res)),
+    dict(type='CenterCrop', crop_size=res),
     heatmap,
     dict(type='FormatShape', input_format='NCTHW_Heatmap'),
     dict(type='PackActionInputs')
@@ -41,8 +42,8 @@ test_pipeline = [
          test_mode=True),
     dict(type='PoseDecode'),
     dict(type='PoseCompact', hw_ratio=1., allow_imgpad=True),
-    dict(type='Resize', scale=(-1, 32)),
-    dict(type='CenterCrop', crop_size=32),
+    dict(type='Resize', scale=(-1, res)),
+    dict(type='CenterCrop', crop_size=res),
     dict(heatmap, double=True, left_limb=left_limb, right_limb=right_limb),
     dict(type='FormatShape', input_format='NCTHW_Heatmap'),
     dict(type='PackActionInputs')
