@@ -152,22 +152,29 @@ class ResumableBatch:
         shutil.rmtree(self.parts_dir, ignore_errors=True)
 
 
-def format_report(outcomes: Sequence[Dict], title: str,
-                  extra: Optional[Sequence[Tuple[str, str, str]]] = None
-                  ) -> str:
+Skip = Tuple[str, str, str]  # (file, reason, detail)
+
+
+def skipped_rows(outcomes: Sequence[Dict],
+                 extra: Sequence[Skip] = ()) -> List[Skip]:
+    """``(file, reason, detail)`` of every skipped file: those of the
+    outcomes, then ``extra`` (skips found outside the converter, e.g. an
+    ignore list)."""
+    return [(o['file'], *o['skip'])
+            for o in outcomes if o['skip'] is not None] + list(extra)
+
+
+def format_report(converted: int, skipped: Sequence[Skip],
+                  title: str) -> str:
     """The report written beside an output: a summary, then one line
     ``file<TAB>reason<TAB>detail`` per skipped file.
 
     Args:
-        outcomes (Sequence[dict]): Outcomes of :meth:`ResumableBatch.run`.
+        converted (int): Files converted.
+        skipped (Sequence[tuple]): :func:`skipped_rows`.
         title (str): First line.
-        extra (Sequence[tuple], optional): More ``(file, reason, detail)``
-            skips found outside the converter (e.g. an ignore list).
     """
-    skipped = [(o['file'], *o['skip']) for o in outcomes
-               if o['skip'] is not None] + list(extra or ())
     counts = Counter(reason for _, reason, _ in skipped)
-    converted = sum(o['skip'] is None for o in outcomes)
     lines = [
         title, f'converted: {converted}', f'skipped: {len(skipped)}'
     ] + [f'  {reason}: {n}' for reason, n in sorted(counts.items())]
@@ -186,7 +193,7 @@ def run_conversion(paths: Sequence[str],
                    title: str,
                    fingerprint: Dict,
                    workers: int = 0,
-                   skipped: Sequence[Tuple[str, str, str]] = (),
+                   skipped: Sequence[Skip] = (),
                    keep_parts: bool = False,
                    progress: bool = True) -> Dict:
     """Convert files, then write each output's annotation file and the
@@ -225,8 +232,9 @@ def run_conversion(paths: Sequence[str],
                 o.update(records=None, skip=('duplicate', f'frame_dir '
                                              f'{frame_dir!r} came before'))
             seen.add(frame_dir)
+    rows = skipped_rows(outcomes, skipped)
+    atomic_write_text(format_report(len(seen), rows, title), report)
     if not seen:
-        atomic_write_text(format_report(outcomes, title, skipped), report)
         if not keep_parts:
             batch.cleanup()
         raise RuntimeError(f'none of the {len(paths)} files could be '
@@ -237,15 +245,11 @@ def run_conversion(paths: Sequence[str],
         split = split_fn and split_fn([r['frame_dir'] for r in records])
         save_annotations(path, records, split)
         written[key] = len(records)
-    atomic_write_text(format_report(outcomes, title, skipped), report)
     if not keep_parts:
         batch.cleanup()
-    counts = Counter(o['skip'][0] for o in outcomes if o['skip'] is not None)
-    counts.update(reason for _, reason, _ in skipped)
-    return dict(
-        converted=sum(o['skip'] is None for o in outcomes),
-        skipped=dict(sorted(counts.items())),
-        outputs=written)
+    counts = Counter(reason for _, reason, _ in rows)
+    return dict(converted=len(seen), skipped=dict(sorted(counts.items())),
+                outputs=written)
 
 
 def convert_command(paths: Sequence[str], convert: Converter,
