@@ -287,30 +287,35 @@ def timed_run(pipeline: Callable[[Dict], Dict], data: Dict,
 
 
 def run_case(case: Case, samples: Sequence[Dict], repeats: int) -> CaseResult:
-    """Time both pipelines of ``case`` on every sample ``repeats`` times.
+    """Check that both pipelines of ``case`` agree, then time each.
 
     Each sample is seeded by its index, the same for both pipelines and
     every repeat, so both do the same work and repeats only differ by
-    noise. Which pipeline goes first alternates, so that drifting machine
-    load or cache warmth favours neither.
+    noise. The agreement pass runs both pipelines on every sample (untimed).
+    Each timed pass runs one pipeline over all samples (after one untimed
+    warm-up call), then the other; which goes first alternates between
+    repeats, so that drifting machine load favours neither. A pipeline is
+    timed in a block of its own calls, as a DataLoader worker runs it:
+    calling the two pipelines in turn made each pay for the other's heap
+    churn (page faults on freshly mapped memory), which measured up to 3 ms
+    per call, more than a whole mmactx joint volume takes.
     """
     ref, ours, inputs = prepare_case(case, samples)
+    worst, shape = 0., None
+    for i, data in enumerate(inputs):
+        outputs = [timed_run(pipeline, data, seed=i)[0]
+                   for pipeline in (ref, ours)]
+        worst = max(worst, max_abs_diff(*outputs))
+        shape = list(outputs[0].shape)
+        del outputs  # 10-clip volumes are hundreds of MB each
     ref_ms = [[] for _ in inputs]
     ours_ms = [[] for _ in inputs]
-    worst, shape = 0., None
     for r in range(repeats):
-        for i, data in enumerate(inputs):
-            order = ((ref, ref_ms), (ours, ours_ms))
-            if (r + i) % 2:
-                order = order[::-1]
-            outputs = []
-            for pipeline, times in order:
-                out, ms = timed_run(pipeline, data, seed=i)
-                times[i].append(ms)
-                outputs.append(out)
-            worst = max(worst, max_abs_diff(*outputs))
-            shape = list(outputs[0].shape)
-            del outputs  # 10-clip volumes are hundreds of MB each
+        order = ((ref, ref_ms), (ours, ours_ms))
+        for pipeline, times in (order if r % 2 == 0 else order[::-1]):
+            timed_run(pipeline, inputs[-1], seed=len(inputs) - 1)  # warm-up
+            for i, data in enumerate(inputs):
+                times[i].append(timed_run(pipeline, data, seed=i)[1])
     ref_med = [float(np.median(t)) for t in ref_ms]
     ours_med = [float(np.median(t)) for t in ours_ms]
     ref_mean, ours_mean = float(np.mean(ref_med)), float(np.mean(ours_med))
