@@ -1,7 +1,19 @@
 from .human_parsing import (HumanParser, TorchHumanParser, letterbox,
                             load_parser, person_boxes)
+from .pose_extraction import (BACKENDS, FramePoses, MediaPipePoseEstimator,
+                              MMPosePoseEstimator, PoseEstimator,
+                              PrecomputedPoses, boxes_from_poses,
+                              build_pose_estimator, mediapipe_pose_task,
+                              save_poses)
+from .recognition import (SkeletonRecognizer, frame_windows, init_recognizer,
+                          skeleton_record, window_bounds)
+from .tracking import track_persons
 
 __all__ = [
-    'HumanParser', 'TorchHumanParser', 'letterbox', 'load_parser',
-    'person_boxes'
+    'BACKENDS', 'FramePoses', 'HumanParser', 'MMPosePoseEstimator',
+    'MediaPipePoseEstimator', 'PoseEstimator', 'PrecomputedPoses',
+    'SkeletonRecognizer', 'TorchHumanParser', 'boxes_from_poses',
+    'build_pose_estimator', 'frame_windows', 'init_recognizer', 'letterbox',
+    'load_parser', 'mediapipe_pose_task', 'person_boxes', 'save_poses',
+    'skeleton_record', 'track_persons', 'window_bounds'
 ]

@@ -1,3 +1,7 @@
-from .video import heatmap_frames, put_text_lines, write_video
+from .skeleton import PERSON_COLORS, draw_skeletons
+from .video import heatmap_frames, put_text_lines, video_writer, write_video
 
-__all__ = ['heatmap_frames', 'put_text_lines', 'write_video']
+__all__ = [
+    'PERSON_COLORS', 'draw_skeletons', 'heatmap_frames', 'put_text_lines',
+    'video_writer', 'write_video'
+]

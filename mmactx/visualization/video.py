@@ -1,5 +1,6 @@
 """Drawing heatmap volumes and text, and writing videos atomically."""
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -44,22 +45,34 @@ def put_text_lines(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     return frame
 
 
-def write_video(frames: Sequence[np.ndarray], path: str,
-                fps: float = 10) -> None:
-    """Write BGR frames to an ``.mp4`` (mp4v) file atomically: the video is
-    written under a temporary name and renamed when complete.
+@contextmanager
+def video_writer(path: str, fps: float,
+                 size: Tuple[int, int]) -> Iterator[cv2.VideoWriter]:
+    """An OpenCV mp4v writer of ``size`` (w, h) frames whose file appears at
+    ``path`` only when the block ends without an error (written under a
+    temporary name, then renamed; deleted on an error).
 
     Raises:
         RuntimeError: if OpenCV cannot open a writer for the file.
     """
+    with atomic_path(path, suffix='.tmp.mp4') as tmp:
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                                 tuple(size))
+        if not writer.isOpened():
+            raise RuntimeError(f'OpenCV cannot write {path} (mp4v)')
+        try:
+            yield writer
+        finally:
+            writer.release()
+
+
+def write_video(frames: Sequence[np.ndarray], path: str,
+                fps: float = 10) -> None:
+    """Write BGR frames to an ``.mp4`` (mp4v) file atomically (see
+    :func:`video_writer`)."""
     if not len(frames):
         raise ValueError(f'{path}: no frames to write')
     h, w = frames[0].shape[:2]
-    with atomic_path(path, suffix='.tmp.mp4') as tmp:
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                                 (w, h))
-        if not writer.isOpened():
-            raise RuntimeError(f'OpenCV cannot write {path} (mp4v)')
+    with video_writer(path, fps, (w, h)) as writer:
         for frame in frames:
             writer.write(np.ascontiguousarray(frame))
-        writer.release()

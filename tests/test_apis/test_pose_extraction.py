@@ -1,0 +1,186 @@
+"""Pose extraction backends: precomputed files, MediaPipe on real photos,
+and the mmpose adapter (with a stand-in mmpose)."""
+import json
+import os.path as osp
+import sys
+import types
+
+import cv2
+import numpy as np
+import pytest
+
+from mmactx.apis import (FramePoses, MediaPipePoseEstimator,
+                         MMPosePoseEstimator, PrecomputedPoses,
+                         boxes_from_poses, build_pose_estimator,
+                         mediapipe_pose_task, save_poses)
+from mmactx.skeletons import COCO
+
+
+def skimage_photo(name):
+    """A real photo shipped in the scikit-image wheel (BGR)."""
+    import skimage
+    path = osp.join(osp.dirname(skimage.__file__), 'data', name)
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    assert img is not None, path
+    return img
+
+
+def random_frames(rng, counts):
+    return [
+        FramePoses(
+            rng.uniform(0, 100, (n, 17, 2)).astype(np.float32),
+            rng.uniform(0.1, 1, (n, 17)).astype(np.float32)) for n in counts
+    ]
+
+
+def test_npz_round_trip_drops_padding(tmp_path):
+    frames = random_frames(np.random.default_rng(0), [2, 0, 1, 2])
+    path = str(tmp_path / 'poses.npz')
+    save_poses(path, frames)
+    loaded = PrecomputedPoses(path)
+    assert [len(f) for f in loaded.frames] == [2, 0, 1, 2]
+    for a, b in zip(frames, loaded.frames):
+        np.testing.assert_array_equal(a.keypoints, b.keypoints)
+        np.testing.assert_array_equal(a.scores, b.scores)
+    assert len(loaded(np.zeros((4, 4, 3), np.uint8), 3, 0)) == 2
+    with pytest.raises(ValueError, match='4 frames.*frame 4'):
+        loaded(np.zeros((4, 4, 3), np.uint8), 4, 0)
+
+
+def test_json_poses_and_their_errors(tmp_path):
+    person = dict(keypoints=[[1, 2]] * 17, scores=[0.5] * 17)
+    path = tmp_path / 'poses.json'
+    path.write_text(json.dumps([[person, person], []]))
+    frames = PrecomputedPoses(str(path)).frames
+    assert [len(f) for f in frames] == [2, 0]
+    assert frames[0].keypoints.shape == (2, 17, 2)
+    path.write_text(json.dumps([[person], [dict(keypoints=[[1, 2]] * 17)]]))
+    with pytest.raises(ValueError, match=r"frame 1, person 0: missing field "
+                       r"'scores'"):
+        PrecomputedPoses(str(path))
+    path.write_text(json.dumps([[dict(person, scores=[1] * 16)]]))
+    with pytest.raises(ValueError, match=r"frame 0, person 0: field 'scores' "
+                       r'must have shape \[17\], got \[16\]'):
+        PrecomputedPoses(str(path))
+
+
+def test_npz_errors_name_the_field(tmp_path):
+    path = str(tmp_path / 'bad.npz')
+    np.savez(path, keypoints=np.zeros((3, 1, 17, 2)))
+    with pytest.raises(ValueError, match="bad.npz: missing array 'scores'"):
+        PrecomputedPoses(path)
+    np.savez(path, keypoints=np.zeros((3, 1, 17, 3)), scores=np.zeros((3, 1,
+                                                                       17)))
+    with pytest.raises(ValueError, match=r'keypoints must be \[T, N, 17, 2\]'):
+        PrecomputedPoses(path)
+    text = tmp_path / 'poses.txt'
+    text.write_text('')
+    with pytest.raises(ValueError, match='.npz or .json'):
+        PrecomputedPoses(str(text))
+    with pytest.raises(ValueError, match='unknown pose backend'):
+        build_pose_estimator('openpose')
+
+
+def test_boxes_from_poses_use_confident_joints():
+    kp = np.zeros((1, 17, 2), np.float32)
+    kp[0, :, 0] = np.linspace(10, 50, 17)
+    kp[0, :, 1] = np.linspace(20, 100, 17)
+    sc = np.ones((1, 17), np.float32)
+    sc[0, -1] = 0  # an unreliable far joint does not stretch the box
+    box = boxes_from_poses(FramePoses(kp, sc), (200, 200), margin=0)
+    np.testing.assert_allclose(box[0], [10, 20, kp[0, -2, 0], kp[0, -2, 1]])
+    grown = boxes_from_poses(FramePoses(kp, sc), (90, 200), margin=0.5)
+    assert grown[0, 0] == 0 and grown[0, 3] == 89  # clipped to the image
+
+
+def test_mediapipe_task_is_built_once(tmp_path):
+    path = mediapipe_pose_task(str(tmp_path))
+    assert osp.isfile(path) and osp.getsize(path) > 5e6
+    mtime = osp.getmtime(path)
+    assert mediapipe_pose_task(str(tmp_path)) == path
+    assert osp.getmtime(path) == mtime
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == [
+            'pose_detector.tflite', 'pose_landmarks_detector.tflite'
+        ]
+
+
+def test_mediapipe_finds_plausible_coco_joints_on_real_photos(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv('MMACTX_CACHE', str(tmp_path))
+    with MediaPipePoseEstimator(num_poses=1, video=False) as estimator:
+        astronaut = estimator(skimage_photo('astronaut.png'), 0, 0)
+        camera = estimator(skimage_photo('camera.png'), 1, 33)
+    j = {name: i for i, name in enumerate(COCO.joints)}
+    for poses in (astronaut, camera):
+        assert len(poses) == 1
+        assert poses.keypoints.shape == (1, 17, 2)
+        kp, sc = poses.keypoints[0], poses.scores[0]
+        assert ((sc >= 0) & (sc <= 1)).all()
+        # the face and shoulders are seen, confidently, the right way up
+        face = [j['nose'], j['left_eye'], j['right_eye']]
+        shoulders = [j['left_shoulder'], j['right_shoulder']]
+        assert (sc[face + shoulders] > 0.9).all()
+        eyes = [j['left_eye'], j['right_eye']]
+        assert kp[eyes, 1].max() < kp[shoulders, 1].min()
+        # subject-centric sides: the person's left is on the image right
+        assert kp[j['left_shoulder'], 0] > kp[j['right_shoulder'], 0]
+        assert kp[j['left_eye'], 0] > kp[j['right_eye'], 0]
+    # the astronaut's nose (512x512 photo), as the findings measured it
+    np.testing.assert_allclose(astronaut.keypoints[0, j['nose']],
+                               [0.435 * 512, 0.25 * 512], atol=8)
+    kp = astronaut.keypoints[0]
+    assert kp[[j['left_shoulder'], j['right_shoulder']], 1].min() > kp[
+        j['nose'], 1] + 50
+    # the cameraman is seen down to the hips, below the shoulders
+    kp, sc = camera.keypoints[0], camera.scores[0]
+    hips = [j['left_hip'], j['right_hip']]
+    assert (sc[hips] > 0.5).all()
+    assert kp[hips, 1].min() > kp[[j['left_shoulder'],
+                                   j['right_shoulder']], 1].max() + 50
+
+
+def test_mediapipe_video_mode_on_a_moving_photo(tmp_path, monkeypatch):
+    monkeypatch.setenv('MMACTX_CACHE', str(tmp_path))
+    photo = skimage_photo('camera.png')
+    nose = []
+    with MediaPipePoseEstimator(num_poses=2) as estimator:
+        for t in range(4):
+            frame = np.roll(photo, 8 * t, axis=1)  # the scene pans right
+            found = estimator(frame, t, t * 33)
+            assert len(found) >= 1
+            nose.append(found.keypoints[0, 0, 0])
+    assert np.all(np.diff(nose) > 3)
+
+
+def test_mmpose_adapter_feeds_boxes_and_maps_results(monkeypatch):
+    """The adapter with a stand-in ``mmpose.apis`` (mmpose itself and its
+    weights are not installed here)."""
+    calls = {}
+
+    def init_model(config, checkpoint, device):
+        calls['init'] = (config, checkpoint, device)
+        return 'model'
+
+    def inference_topdown(model, frame, bboxes, bbox_format):
+        calls['boxes'] = (bboxes.copy(), bbox_format)
+        inst = types.SimpleNamespace(
+            keypoints=np.full((1, 17, 2), 5., np.float64),
+            keypoint_scores=np.full((1, 17), 1.2))
+        return [types.SimpleNamespace(pred_instances=inst)] * len(bboxes)
+
+    apis = types.ModuleType('mmpose.apis')
+    apis.init_model, apis.inference_topdown = init_model, inference_topdown
+    monkeypatch.setitem(sys.modules, 'mmpose', types.ModuleType('mmpose'))
+    monkeypatch.setitem(sys.modules, 'mmpose.apis', apis)
+    est = MMPosePoseEstimator('pose_cfg.py', 'pose.pth', boxes='frame')
+    out = est(np.zeros((60, 80, 3), np.uint8), 0, 0)
+    assert calls['init'] == ('pose_cfg.py', 'pose.pth', 'cpu')
+    np.testing.assert_array_equal(calls['boxes'][0], [[0, 0, 79, 59]])
+    assert calls['boxes'][1] == 'xyxy'
+    assert out.keypoints.dtype == np.float32 and out.keypoints.shape == (1,
+                                                                         17, 2)
+    assert out.scores.max() == 1  # clipped to [0, 1]
+    with pytest.raises(ValueError, match="boxes must be 'mediapipe' or"):
+        MMPosePoseEstimator('c', 'k', boxes='yolo')
