@@ -97,16 +97,15 @@ def default_checkpoint() -> str:
         return f.read().strip()
 
 
-def read_label_map(path: Optional[str], num_classes: int) -> List[str]:
-    """Class names (numbers as names when there is no map)."""
+def class_names(path: Optional[str], num_classes: int) -> List[str]:
+    """Class names of the label map (numbers when there is none)."""
+    from mmactx.datasets.label_names import read_label_names
     if path is None:
         return [str(i) for i in range(num_classes)]
-    with open(path, encoding='utf-8') as f:
-        names = [line.strip() for line in f if line.strip()]
-    if len(names) != num_classes:
-        raise SystemExit(f'{path} has {len(names)} class names, the model '
-                         f'{num_classes} classes')
-    return names
+    try:
+        return read_label_names(path, num_classes)
+    except ValueError as e:
+        raise SystemExit(f'{e} (the model has {num_classes} classes)')
 
 
 def open_video(path: str) -> Tuple[cv2.VideoCapture, float]:
@@ -181,7 +180,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     num_classes = model.cls_head.num_classes
     label_map = args.label_map or (DEFAULT_LABEL_MAP if osp.isfile(
         DEFAULT_LABEL_MAP) and args.config == DEFAULT_CONFIG else None)
-    names = read_label_map(label_map, num_classes)
+    names = class_names(label_map, num_classes)
 
     start = time.perf_counter()
     poses, (h, w) = extract_poses(args, fps)

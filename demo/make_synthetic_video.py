@@ -10,11 +10,9 @@ The person is a stick figure drawn from the built-in synthetic generator
 so that the person stays in place between actions.
 """
 import argparse
-import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
-
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -57,8 +55,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     kps: List[np.ndarray] = []
     scores: List[np.ndarray] = []
     for action in args.actions:
-        rec = generate_sample(rng, CLASSES.index(action), num_frames=args.frames,
-                              num_persons=1, img_shape=(h, w))
+        rec = generate_sample(rng, CLASSES.index(action),
+                              num_frames=args.frames, num_persons=1,
+                              img_shape=(h, w))
         kps.append(place(rec['keypoint'][0], rec['keypoint_score'][0], h, w))
         scores.append(rec['keypoint_score'][0])
     kp, score = np.concatenate(kps), np.concatenate(scores)
@@ -67,8 +66,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             frame = np.full((h, w, 3), 40, np.uint8)
             draw_skeletons(frame, kp[None, t], score[None, t])
             writer.write(frame)
-    save_poses(args.poses,
-               [FramePoses(kp[None, t], score[None, t]) for t in range(len(kp))])
+    save_poses(args.poses, [FramePoses(kp[None, t], score[None, t])
+                            for t in range(len(kp))])
     print(f'wrote {args.out_file} ({len(kp)} frames: '
           f'{", ".join(args.actions)}) and {args.poses}')
 

