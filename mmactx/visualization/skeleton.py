@@ -49,3 +49,47 @@ def draw_skeletons(frame: np.ndarray,
             cv2.circle(frame, tuple(map(int, pts[j])), thick + 1,
                        (255, 255, 255), -1, cv2.LINE_AA)
     return frame
+
+
+def layout_for(num_joints: int, name: Optional[str] = None) -> SkeletonLayout:
+    """The layout called ``name``, or the one with ``num_joints`` joints."""
+    from mmactx.skeletons import LAYOUTS, get_layout
+    if name is not None:
+        layout = get_layout(name)
+        if layout.num_joints != num_joints:
+            raise ValueError(f'layout {name!r} has {layout.num_joints} '
+                             f'joints, the keypoints {num_joints}')
+        return layout
+    found = [lay for lay in LAYOUTS.values() if lay.num_joints == num_joints]
+    if not found:
+        raise ValueError(f'no known skeleton layout has {num_joints} joints '
+                         f'(known: {sorted(LAYOUTS)})')
+    return found[0]
+
+
+def project_3d(keypoint: np.ndarray, yaw: float = 30.,
+               pitch: float = 10.) -> np.ndarray:
+    """Orthographic view of 3D joints [..., 3] (x right, y up, z depth, as
+    Kinect gives them): turned by ``yaw`` degrees about the vertical axis
+    and ``pitch`` degrees about the horizontal one; returns [..., 2] with
+    image y pointing down."""
+    a, b = np.deg2rad(yaw), np.deg2rad(pitch)
+    x, y, z = keypoint[..., 0], keypoint[..., 1], keypoint[..., 2]
+    x1 = np.cos(a) * x + np.sin(a) * z
+    z1 = -np.sin(a) * x + np.cos(a) * z
+    y1 = np.cos(b) * y - np.sin(b) * z1
+    return np.stack([x1, -y1], -1)
+
+
+def fit_to_canvas(points: np.ndarray, valid: np.ndarray, size: int,
+                  margin: float = 0.08,
+                  top: float = 0.15) -> Tuple[np.ndarray, Tuple[int, int]]:
+    """Scale and move 2D points [..., 2] so that the valid ones fit a square
+    canvas of ``size`` pixels, leaving ``top`` of it free for text; returns
+    the points and the canvas (h, w)."""
+    pts = points[valid] if valid.any() else np.zeros((1, 2))
+    lo, hi = pts.min(0), pts.max(0)
+    room = np.array([1 - 2 * margin, 1 - margin - top]) * size
+    scale = (room / np.maximum(hi - lo, 1e-6)).min()
+    centre = np.array([size / 2, size * (top + (1 - margin - top) / 2)])
+    return (points - (lo + hi) / 2) * scale + centre, (size, size)
