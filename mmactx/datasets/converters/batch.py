@@ -107,7 +107,8 @@ class ResumableBatch:
             paths: Sequence[str],
             convert: Converter,
             workers: int = 0,
-            progress: bool = True) -> List[Dict]:
+            progress: bool = True,
+            start_method: str = 'fork') -> List[Dict]:
         """Convert ``paths`` (those not already done) and return every
         outcome of :func:`convert_one`, in the order of ``paths``.
 
@@ -118,6 +119,10 @@ class ResumableBatch:
                 ``workers > 0``.
             workers (int): Worker processes; 0 converts in this process.
             progress (bool): Show a progress bar. Defaults to True.
+            start_method (str): How workers start: ``'fork'`` (fast) or
+                ``'spawn'`` (for converters whose libraries must not be
+                forked once initialised, e.g. MediaPipe). Defaults to
+                ``'fork'``.
         """
         self._prepare()
         chunks = [
@@ -133,7 +138,8 @@ class ResumableBatch:
                   f'were converted by an earlier run')
         bar = ProgressBar(remaining) if progress and remaining else None
         if workers > 0 and len(todo) > 1:
-            with multiprocessing.get_context('fork').Pool(workers) as pool:
+            with multiprocessing.get_context(start_method).Pool(
+                    workers) as pool:
                 for n in pool.imap_unordered(_run_chunk, todo):
                     bar and bar.update(n)
         else:
@@ -195,7 +201,9 @@ def run_conversion(paths: Sequence[str],
                    workers: int = 0,
                    skipped: Sequence[Skip] = (),
                    keep_parts: bool = False,
-                   progress: bool = True) -> Dict:
+                   progress: bool = True,
+                   chunk_size: int = 64,
+                   start_method: str = 'fork') -> Dict:
     """Convert files, then write each output's annotation file and the
     report, all atomically.
 
@@ -215,6 +223,9 @@ def run_conversion(paths: Sequence[str],
             ``(file, reason, detail)``.
         keep_parts (bool): Keep the parts folder. Defaults to False.
         progress (bool): Show a progress bar. Defaults to True.
+        chunk_size (int): Files per saved chunk (the unit of work of a
+            worker and of resuming). Defaults to 64.
+        start_method (str): See :meth:`ResumableBatch.run`.
 
     Returns:
         dict: ``converted`` (count), ``skipped`` (reason -> count) and
@@ -222,8 +233,9 @@ def run_conversion(paths: Sequence[str],
     """
     batch = ResumableBatch(
         osp.splitext(report)[0] + '.parts',
-        dict(fingerprint, files=[osp.basename(p) for p in paths]))
-    outcomes = batch.run(paths, convert, workers, progress)
+        dict(fingerprint, files=[osp.basename(p) for p in paths]),
+        chunk_size)
+    outcomes = batch.run(paths, convert, workers, progress, start_method)
     seen = set()
     for o in outcomes:
         if o['skip'] is None:
