@@ -37,12 +37,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def place(kp: np.ndarray, score: np.ndarray, h: int, w: int) -> np.ndarray:
     """Move and scale a clip [T, 17, 2] so that its first frame's body is
-    centred and 60% of the frame high."""
+    centred and 60% of the frame high; missed joints (score 0) keep their
+    (0, 0) coordinates, which PoseCompact and the heatmaps ignore."""
     seen = kp[0][score[0] > 0]
     lo, hi = seen.min(0), seen.max(0)
     scale = 0.6 * h / max(hi[1] - lo[1], 1.)
-    return (kp - (lo + hi) / 2) * scale + np.array([w / 2, h / 2],
-                                                   np.float32)
+    placed = (kp - (lo + hi) / 2) * scale + np.array([w / 2, h / 2],
+                                                     np.float32)
+    placed[score == 0] = 0  # missed joints stay (0, 0), as detectors write
+    return placed
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

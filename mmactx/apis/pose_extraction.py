@@ -149,7 +149,8 @@ def mediapipe_pose_task(directory: Optional[str] = None) -> str:
 class MediaPipePoseEstimator(PoseEstimator):
     """BlazePose (MediaPipe PoseLandmarker, full model) mapped to COCO-17.
 
-    Scores are BlazePose's landmark visibilities. In video mode MediaPipe
+    Scores are BlazePose's landmark visibilities; joints it places outside
+    the image are written as missed ((0, 0), score 0). In video mode MediaPipe
     tracks the persons between frames itself; identities across frames are
     still assigned by :func:`mmactx.apis.track_persons`.
 
@@ -211,7 +212,13 @@ class MediaPipePoseEstimator(PoseEstimator):
                        for pose in result.pose_landmarks],
                       np.float32)[:, BLAZE_TO_COCO]
         kps = lm[..., :2] * np.array([w, h], np.float32)
-        return FramePoses(kps, np.clip(lm[..., 2], 0, 1))
+        scores = np.clip(lm[..., 2], 0, 1)
+        # BlazePose extrapolates joints it cannot see, even off the image;
+        # those are written as missed: (0, 0) with score 0, as detectors
+        # write them (PoseCompact and the heatmaps skip them)
+        outside = ((kps < 0) | (kps >= np.array([w, h], np.float32))).any(-1)
+        kps[outside], scores[outside] = 0, 0
+        return FramePoses(kps, scores)
 
     def close(self) -> None:
         if getattr(self, '_landmarker', None) is not None:

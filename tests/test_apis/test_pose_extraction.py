@@ -130,9 +130,15 @@ def test_mediapipe_finds_plausible_coco_joints_on_real_photos(
     # the astronaut's nose (512x512 photo), as the findings measured it
     np.testing.assert_allclose(astronaut.keypoints[0, j['nose']],
                                [0.435 * 512, 0.25 * 512], atol=8)
-    kp = astronaut.keypoints[0]
+    kp, sc = astronaut.keypoints[0], astronaut.scores[0]
     assert kp[[j['left_shoulder'], j['right_shoulder']], 1].min() > kp[
         j['nose'], 1] + 50
+    # her legs are below the photo: BlazePose guesses them off the image,
+    # and they are written as missed
+    legs = [j[f'{side}_{part}'] for side in ('left', 'right')
+            for part in ('knee', 'ankle')]
+    assert (sc[legs] == 0).all() and (kp[legs] == 0).all()
+    assert ((kp >= 0) & (kp < 512)).all()
     # the cameraman is seen down to the hips, below the shoulders
     kp, sc = camera.keypoints[0], camera.scores[0]
     hips = [j['left_hip'], j['right_hip']]
