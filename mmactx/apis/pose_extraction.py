@@ -252,7 +252,8 @@ class MMPosePoseEstimator(PoseEstimator):
 
     Args:
         config (str): mmpose model config.
-        checkpoint (str): Its checkpoint.
+        checkpoint (str, optional): Its checkpoint (loaded weights-only);
+            None keeps random weights.
         device (str): Torch device. Defaults to ``'cpu'``.
         boxes (str): ``'mediapipe'`` or ``'frame'``. Defaults to
             ``'mediapipe'``.
@@ -262,22 +263,30 @@ class MMPosePoseEstimator(PoseEstimator):
 
     def __init__(self,
                  config: str,
-                 checkpoint: str,
+                 checkpoint: Optional[str],
                  device: str = 'cpu',
                  boxes: str = 'mediapipe',
                  num_poses: int = 2) -> None:
-        try:
-            from mmpose.apis import inference_topdown, init_model
-        except ImportError as e:
-            raise ImportError(
-                'the mmpose pose backend needs mmpose 1.x (see '
-                'docs in README: mmpose 1.3 installs with --no-deps and a '
-                'few pins on this stack)') from e
         if boxes not in ('mediapipe', 'frame'):
             raise ValueError(f"boxes must be 'mediapipe' or 'frame', got "
                              f'{boxes!r}')
+        from mmactx.compat import allow_mmpose_import
+        allow_mmpose_import()
+        try:
+            from mmengine.config import Config
+            from mmpose.apis import inference_topdown, init_model
+        except ImportError as e:
+            raise ImportError(
+                'the mmpose pose backend needs mmpose 1.x: run '
+                'tools/install.sh (it installs mmpose 1.3.2)') from e
+        cfg = Config.fromfile(config)
+        backbone = cfg.model.get('backbone', {})
+        if backbone.get('_scope_') == 'mmdet':
+            # RTMPose's CSPNeXt: mmpose's own copy has the same parameters
+            # and spares mmdet's dataset dependencies
+            backbone.pop('_scope_')
         self._inference = inference_topdown
-        self.model = init_model(config, checkpoint, device=device)
+        self.model = init_model(cfg, checkpoint, device=device)
         self._boxes = (MediaPipePoseEstimator(num_poses=num_poses)
                        if boxes == 'mediapipe' else None)
 

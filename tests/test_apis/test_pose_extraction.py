@@ -2,8 +2,6 @@
 and the mmpose adapter (with a stand-in mmpose)."""
 import json
 import os.path as osp
-import sys
-import types
 
 import cv2
 import numpy as np
@@ -160,33 +158,6 @@ def test_mediapipe_video_mode_on_a_moving_photo(tmp_path, monkeypatch):
     assert np.all(np.diff(nose) > 3)
 
 
-def test_mmpose_adapter_feeds_boxes_and_maps_results(monkeypatch):
-    """The adapter with a stand-in ``mmpose.apis`` (mmpose itself and its
-    weights are not installed here)."""
-    calls = {}
-
-    def init_model(config, checkpoint, device):
-        calls['init'] = (config, checkpoint, device)
-        return 'model'
-
-    def inference_topdown(model, frame, bboxes, bbox_format):
-        calls['boxes'] = (bboxes.copy(), bbox_format)
-        inst = types.SimpleNamespace(
-            keypoints=np.full((1, 17, 2), 5., np.float64),
-            keypoint_scores=np.full((1, 17), 1.2))
-        return [types.SimpleNamespace(pred_instances=inst)] * len(bboxes)
-
-    apis = types.ModuleType('mmpose.apis')
-    apis.init_model, apis.inference_topdown = init_model, inference_topdown
-    monkeypatch.setitem(sys.modules, 'mmpose', types.ModuleType('mmpose'))
-    monkeypatch.setitem(sys.modules, 'mmpose.apis', apis)
-    est = MMPosePoseEstimator('pose_cfg.py', 'pose.pth', boxes='frame')
-    out = est(np.zeros((60, 80, 3), np.uint8), 0, 0)
-    assert calls['init'] == ('pose_cfg.py', 'pose.pth', 'cpu')
-    np.testing.assert_array_equal(calls['boxes'][0], [[0, 0, 79, 59]])
-    assert calls['boxes'][1] == 'xyxy'
-    assert out.keypoints.dtype == np.float32 and out.keypoints.shape == (1,
-                                                                         17, 2)
-    assert out.scores.max() == 1  # clipped to [0, 1]
+def test_mmpose_backend_checks_its_box_source():
     with pytest.raises(ValueError, match="boxes must be 'mediapipe' or"):
         MMPosePoseEstimator('c', 'k', boxes='yolo')
