@@ -1,3 +1,6 @@
 """Models of mmactx. PoseC3D reuses mmaction2's ``Recognizer3D``,
 ``ResNet3dSlowOnly`` and ``I3DHead``; only what mmaction2 lacks lives here."""
 from .backbones import *  # noqa: F401,F403
+from .data_preprocessors import HeatmapDataPreprocessor  # noqa: F401
+from .heatmap_rendering import HeatmapRenderer  # noqa: F401
+from .recognizers import HeatmapRecognizer3D  # noqa: F401

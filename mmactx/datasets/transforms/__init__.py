@@ -8,6 +8,7 @@ keypoint-aware ``Resize``, ``RandomResizedCrop``, ``CenterCrop``, ``Flip``,
 keypoints, so configs use them as they are (found through the parent
 registry).
 """
+from .formatting import PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import PoseCompact, PoseDecode
 from .parsing import LoadParsingMaps, ParsingFeatureMap
@@ -15,7 +16,8 @@ from .sampling import UniformSampleFrames
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
 
 __all__ = [
-    'GeneratePoseTarget', 'LoadParsingMaps', 'ParsingFeatureMap',
+    'GeneratePoseTarget', 'LoadParsingMaps', 'PackPoseClips',
+    'ParsingFeatureMap',
     'PoseCompact', 'PoseDecode', 'RandomRotation3D',
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments'

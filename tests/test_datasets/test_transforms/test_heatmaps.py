@@ -7,27 +7,12 @@ from mmaction.datasets.transforms import pose_transforms as mma
 
 from mmactx.datasets.transforms import GeneratePoseTarget
 from mmactx.skeletons import COCO, COCO_POSEC3D_LIMBS
+from mmactx.testing.poses import make_pose_sample
 
 LIMB_LEFT, LIMB_RIGHT = COCO.limb_flip_pairs(COCO_POSEC3D_LIMBS)
 
 
-def make_sample(rng, persons=2, frames=12, size=(56, 48), spread=8.0):
-    """Skeleton-like joints plus the edge cases of the parity contract:
-    keypoints outside the image, zero scores, coincident limb ends."""
-    h, w = size
-    centre = rng.uniform([-5, -5], [w + 5, h + 5], (persons, 1, 1, 2))
-    kp = centre + rng.normal(0, spread, (persons, frames, 17, 2))
-    kp[:, :, 1] = kp[:, :, 0]  # coincident: limb (0, 1) has length 0
-    kp[:, :, 2] = kp[:, :, 0] + rng.uniform(-0.6, 0.6, (persons, frames, 2))
-    kp[:, 0, 3] = (-2.5, -2.3)  # just outside: one clipped pixel column
-    kp[:, 1, 4] = (w + 30, h + 30)  # far outside
-    score = rng.uniform(0, 1, (persons, frames, 17))
-    score[score < 0.15] = 0  # zero scores are skipped
-    score[:, 2, 5] = 5e-5  # below eps
-    return dict(
-        keypoint=kp.astype(np.float32),
-        keypoint_score=score.astype(np.float32),
-        img_shape=size)
+make_sample = make_pose_sample
 
 
 CASES = [

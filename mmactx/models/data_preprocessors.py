@@ -1,0 +1,81 @@
+"""A data preprocessor that renders PoseC3D heatmap volumes on the model's
+device from packed keypoint clips (:class:`~mmactx.datasets.PackPoseClips`).
+"""
+from typing import Dict, Optional, Sequence, Tuple
+
+import torch
+from mmengine.model import BaseDataPreprocessor
+from torch import Tensor
+
+from mmactx.registry import MODELS
+from .heatmap_rendering import HeatmapRenderer
+
+
+@MODELS.register_module()
+class HeatmapDataPreprocessor(BaseDataPreprocessor):
+    """Moves keypoint clips [B, K, M, T, V, 3] to the model's device and
+    renders their volumes [B, views, C, T, H, W] (views = K, or 2K with the
+    flip test asked for by the pipeline's ``PackPoseClips(double=True)``),
+    what the CPU ``GeneratePoseTarget`` + ``FormatShape('NCTHW_Heatmap')``
+    would have given.
+
+    Args:
+        renderer (dict): ``GeneratePoseTarget`` arguments (sigma, use_score,
+            with_kp, with_limb, skeletons, left_kp, right_kp, left_limb,
+            right_limb, scaling); ``double`` comes from the pipeline.
+        defer_test (bool): In test mode, hand the clips to the recognizer
+            unrendered, so that :class:`HeatmapRecognizer3D` renders them
+            chunk by chunk. Defaults to False.
+    """
+
+    def __init__(self, renderer: Optional[Dict] = None,
+                 defer_test: bool = False) -> None:
+        super().__init__()
+        self.renderer = HeatmapRenderer(**dict(renderer or {}, double=False))
+        self.defer_test = defer_test
+
+    @staticmethod
+    def batch_meta(data_samples: Sequence) -> Tuple[Tuple[int, int], bool]:
+        """The batch's common ``img_shape`` and ``heatmap_double``."""
+        metas = {(tuple(s.metainfo['img_shape']),
+                  bool(s.metainfo.get('heatmap_double', False)))
+                 for s in data_samples}
+        if len(metas) != 1:
+            raise ValueError(f'samples of one batch must share img_shape and '
+                             f'heatmap_double, got {sorted(metas)}')
+        return metas.pop()
+
+    def render(self, clips: Tensor, img_shape: Sequence[int], double: bool,
+               views: Optional[range] = None) -> Tensor:
+        """Volumes of some views of clips [B, K, M, T, V, 3]: view v < K is
+        clip v, view K + v its mirror. Returns [B, len(views), C, T, H, W].
+        """
+        B, K = clips.shape[:2]
+        views = range(K * (1 + double)) if views is None else views
+        needed = sorted({v % K for v in views})
+        volume = self.renderer(clips[:, needed].flatten(0, 1), img_shape)
+        volume = volume.view((B, len(needed)) + volume.shape[1:])
+        where = {k: i for i, k in enumerate(needed)}
+        out = []
+        mirrored = None
+        for v in views:
+            if v < K:
+                out.append(volume[:, where[v]])
+            else:
+                if mirrored is None:
+                    mirrored = self.renderer.mirror(
+                        volume.flatten(0, 1), clips.shape[4]).view(
+                            volume.shape)
+                out.append(mirrored[:, where[v % K]])
+        return torch.stack(out, 1)
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        inputs, samples = data['inputs'], data['data_samples']
+        clips = torch.stack(inputs) if isinstance(inputs, (list, tuple)) \
+            else inputs
+        img_shape, double = self.batch_meta(samples)
+        if not training and self.defer_test:
+            return dict(inputs=clips, data_samples=samples)
+        return dict(inputs=self.render(clips, img_shape, double),
+                    data_samples=samples)

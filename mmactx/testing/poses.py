@@ -1,0 +1,29 @@
+"""Random skeleton samples with the edge cases of the heatmap contract."""
+from typing import Dict, Tuple
+
+import numpy as np
+
+
+def make_pose_sample(rng: np.random.RandomState,
+                     persons: int = 2,
+                     frames: int = 12,
+                     size: Tuple[int, int] = (56, 48),
+                     spread: float = 8.0) -> Dict:
+    """Skeleton-like COCO-17 joints of ``persons`` over ``frames`` plus the
+    edge cases the heatmap renderers must agree on: keypoints outside the
+    image, zero scores, scores below eps, coincident limb ends and ends
+    less than a pixel apart."""
+    h, w = size
+    centre = rng.uniform([-5, -5], [w + 5, h + 5], (persons, 1, 1, 2))
+    kp = centre + rng.normal(0, spread, (persons, frames, 17, 2))
+    kp[:, :, 1] = kp[:, :, 0]  # coincident: limb (0, 1) has length 0
+    kp[:, :, 2] = kp[:, :, 0] + rng.uniform(-0.6, 0.6, (persons, frames, 2))
+    kp[:, 0, 3] = (-2.5, -2.3)  # just outside: one clipped pixel column
+    kp[:, 1, 4] = (w + 30, h + 30)  # far outside
+    score = rng.uniform(0, 1, (persons, frames, 17))
+    score[score < 0.15] = 0  # zero scores are skipped
+    score[:, 2, 5] = 5e-5  # below eps
+    return dict(
+        keypoint=kp.astype(np.float32),
+        keypoint_score=score.astype(np.float32),
+        img_shape=size)
