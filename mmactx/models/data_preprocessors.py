@@ -52,22 +52,21 @@ class HeatmapDataPreprocessor(BaseDataPreprocessor):
         """
         B, K = clips.shape[:2]
         views = range(K * (1 + double)) if views is None else views
+        originals = [v for v in views if v < K]
+        if originals == list(views):
+            # only original clips: render straight into the output
+            picked = clips[:, originals] if originals != list(range(K)) \
+                else clips
+            volume = self.renderer(picked.flatten(0, 1), img_shape)
+            return volume.view((B, len(originals)) + volume.shape[1:])
         needed = sorted({v % K for v in views})
         volume = self.renderer(clips[:, needed].flatten(0, 1), img_shape)
         volume = volume.view((B, len(needed)) + volume.shape[1:])
+        mirrored = self.renderer.mirror(volume.flatten(0, 1),
+                                        clips.shape[4]).view(volume.shape)
         where = {k: i for i, k in enumerate(needed)}
-        out = []
-        mirrored = None
-        for v in views:
-            if v < K:
-                out.append(volume[:, where[v]])
-            else:
-                if mirrored is None:
-                    mirrored = self.renderer.mirror(
-                        volume.flatten(0, 1), clips.shape[4]).view(
-                            volume.shape)
-                out.append(mirrored[:, where[v % K]])
-        return torch.stack(out, 1)
+        return torch.stack([(volume if v < K else mirrored)[:, where[v % K]]
+                            for v in views], 1)
 
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)

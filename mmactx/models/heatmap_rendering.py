@@ -15,11 +15,14 @@ from typing import Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from mmactx.datasets.transforms.heatmaps import size_splits
 from mmactx.skeletons import COCO
 
 # Pixel coordinate that puts masked pixels far from every segment: their
 # Gaussian underflows to exactly 0 (as on the CPU).
 _FAR = 1e4
+# Smallest exponent evaluated (see _segment_patches).
+_EXP_FLOOR = -60.
 # Bound on the limb patch pixels rendered at once.
 _CHUNK_ELEMENTS = 1 << 22
 
@@ -106,6 +109,9 @@ def _segment_patches(x: Tensor, y: Tensor, a: Tensor, b: Tensor,
     ey = dy[:, None] - coeff * aby
     ex += ey * ey
     ex *= torch.tensor(-0.5 / sigma**2, dtype=x.dtype)
+    # torch's CPU exp is many times slower on very negative arguments (far
+    # and masked pixels); below -60 the Gaussian is < 1e-26 anyway
+    ex.clamp_(min=_EXP_FLOOR)
     return ex.exp_() * value
 
 
@@ -142,12 +148,13 @@ def render_segments(out: Tensor, channel: Tensor, a: Tensor, b: Tensor,
     target = ((n * C + channel[k]) * T + t) * (H * W)
     sx, ex, sy, ey = (w[n, m, t, k] for w in (sx, ex, sy, ey))
     a, b, value = a[n, m, t, k], b[n, m, t, k], value[n, m, t, k]
-    # patch-size groups: by window width, then each half by height
+    # patch-size groups: by window width, then each part by height
     width, height = ex - sx, ey - sy
+    parts = size_splits(width.numel())
     groups = []
-    for half in torch.argsort(width, stable=True).tensor_split(2):
-        by_height = half[torch.argsort(height[half], stable=True)]
-        groups += list(by_height.tensor_split(2))
+    for part in torch.argsort(width, stable=True).tensor_split(parts):
+        by_height = part[torch.argsort(height[part], stable=True)]
+        groups += list(by_height.tensor_split(parts))
     flat = out.view(-1)
     for g in groups:
         if g.numel() == 0:
@@ -209,7 +216,10 @@ class HeatmapRenderer:
         s = self.spec.scaling
         return int(img_shape[0] * s + 0.5), int(img_shape[1] * s + 0.5)
 
-    def __call__(self, clips: Tensor, img_shape: Sequence[int]) -> Tensor:
+    def __call__(self, clips: Tensor, img_shape: Sequence[int],
+                 out: Optional[Tensor] = None) -> Tensor:
+        """Render clips [N, M, T, V, 3] into ``out`` (zeros [N, C, T, H', W'],
+        allocated when None) and return it."""
         spec = self.spec
         kps = clips[..., :2].float() * spec.scaling
         N, M, T, V = kps.shape[:4]
@@ -221,7 +231,12 @@ class HeatmapRenderer:
         values = torch.where(valid, values, 0.)
         h, w = self.output_shape(img_shape)
         num_c = V * spec.with_kp + len(spec.skeletons) * spec.with_limb
-        out = torch.zeros((N, num_c, T, h, w), device=clips.device)
+        shape = (N, num_c, T, h, w)
+        if out is None:
+            out = torch.zeros(shape, device=clips.device)
+        elif tuple(out.shape) != shape or not out.is_contiguous():
+            raise ValueError(f'out must be a contiguous {list(shape)} '
+                             f'tensor, got {list(out.shape)}')
         if spec.with_kp:
             render_points(out, torch.arange(V, device=clips.device), kps,
                           values, spec.sigma, spec.eps)

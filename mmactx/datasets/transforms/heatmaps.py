@@ -121,17 +121,24 @@ def _draw(flat: np.ndarray, hw: Tuple[int, int], e: _Entries,
     np.maximum.at(flat, index.reshape(-1), patch.reshape(-1))
 
 
+def size_splits(num_segments: int) -> int:
+    """How many parts limb windows are split into, by width and then each
+    part by height, to choose patch sizes: 2 x 2 for one clip's limbs, up to
+    8 x 8 for many clips (about 400 segments per group), so that short or
+    thin limbs are not rendered on the patch of the longest one."""
+    return int(np.clip(round(np.sqrt(num_segments / 400)), 2, 8))
+
+
 def _size_groups(e: _Entries) -> List[np.ndarray]:
-    """Split segments into groups rendered on one patch size each: by window
-    width, then each half by height, so that short or thin limbs are not
-    rendered on the patch of the longest one.
-    """
+    """Split segments into groups rendered on one patch size each (see
+    :func:`size_splits`)."""
     sx, ex, sy, ey = e.window
     width, height = ex - sx, ey - sy
+    parts = size_splits(len(width))
     groups = []
-    for half in np.array_split(np.argsort(width, kind='stable'), 2):
-        by_height = half[np.argsort(height[half], kind='stable')]
-        groups += np.array_split(by_height, 2)
+    for part in np.array_split(np.argsort(width, kind='stable'), parts):
+        by_height = part[np.argsort(height[part], kind='stable')]
+        groups += np.array_split(by_height, parts)
     return [g for g in groups if g.size]
 
 
