@@ -216,10 +216,7 @@ class HeatmapRenderer:
         s = self.spec.scaling
         return int(img_shape[0] * s + 0.5), int(img_shape[1] * s + 0.5)
 
-    def __call__(self, clips: Tensor, img_shape: Sequence[int],
-                 out: Optional[Tensor] = None) -> Tensor:
-        """Render clips [N, M, T, V, 3] into ``out`` (zeros [N, C, T, H', W'],
-        allocated when None) and return it."""
+    def __call__(self, clips: Tensor, img_shape: Sequence[int]) -> Tensor:
         spec = self.spec
         kps = clips[..., :2].float() * spec.scaling
         N, M, T, V = kps.shape[:4]
@@ -231,12 +228,7 @@ class HeatmapRenderer:
         values = torch.where(valid, values, 0.)
         h, w = self.output_shape(img_shape)
         num_c = V * spec.with_kp + len(spec.skeletons) * spec.with_limb
-        shape = (N, num_c, T, h, w)
-        if out is None:
-            out = torch.zeros(shape, device=clips.device)
-        elif tuple(out.shape) != shape or not out.is_contiguous():
-            raise ValueError(f'out must be a contiguous {list(shape)} '
-                             f'tensor, got {list(out.shape)}')
+        out = torch.zeros((N, num_c, T, h, w), device=clips.device)
         if spec.with_kp:
             render_points(out, torch.arange(V, device=clips.device), kps,
                           values, spec.sigma, spec.eps)

@@ -69,6 +69,14 @@ def test_device_config_is_its_cpu_config_with_device_rendering(path):
             'double', False)
 
 
+def test_cpu_and_device_checkpoints_are_interchangeable():
+    path = DEVICE[0]
+    dev = MODELS.build(Config.fromfile(path).model)
+    cpu = MODELS.build(Config.fromfile(cpu_config(path)).model)
+    assert dev.state_dict().keys() == cpu.state_dict().keys()
+    dev.load_state_dict(cpu.state_dict())  # strict
+
+
 @pytest.mark.parametrize('name', ['ntu60_xsub_joint.py', 'ntu60_xsub_limb.py'])
 @pytest.mark.parametrize('split', ['train', 'test'])
 def test_device_volumes_equal_the_cpu_pipeline(name, split):
