@@ -1,7 +1,5 @@
 """Tests of the synthetic skeleton action dataset."""
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,10 +9,9 @@ from mmactx.datasets import synthetic_body as body
 from mmactx.datasets.annotation_io import check_record
 from mmactx.datasets.synthetic import (CLASSES, generate_dataset,
                                        generate_sample, simulate_person)
-from mmactx.skeletons import COCO
+from mmactx.testing import load_script
 
 NUM_CLASSES = len(CLASSES)
-CLI = Path(__file__).resolve().parents[2] / 'tools/data/generate_synthetic.py'
 
 
 @pytest.fixture(scope='module')
@@ -186,9 +183,7 @@ def test_generate_sample_options():
 
 
 def test_cli(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location('generate_synthetic', CLI)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
+    cli = load_script('tools/data/generate_synthetic.py')
     out, label_map = tmp_path / 'syn.pkl', tmp_path / 'labels.txt'
     cli.main([
         str(out), '--train-per-class', '2', '--val-per-class', '1',

@@ -1,19 +1,14 @@
 """tools/analysis/benchmark_ntu_conversion.py on a few files: the report's
 fields and the agreement of the joints read; never its speeds."""
-import importlib.util
 import json
-import os.path as osp
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'benchmark_ntu_conversion.py')
+from mmactx.testing import load_script
 
 
 def test_report(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location('bench_ntu', SCRIPT)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script('tools/analysis/benchmark_ntu_conversion.py')
     out = tmp_path / 'r.json'
     result = bench.main(['--files', '6', '--repeats', '1', '--workers', '4',
                          '--json', str(out)])

@@ -3,27 +3,20 @@
 Only the report's structure and the outputs' agreement are checked, never
 speeds: wall-clock times depend on the machine and its load.
 """
-import importlib.util
 import json
 import os
-import os.path as osp
 import random
 
 import numpy as np
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SCRIPT = osp.join(ROOT, 'tools', 'analysis', 'benchmark_pipeline.py')
+from mmactx.testing import load_script
+
 CASES = ['train-joint', 'heatmap-limb']
 
 
 def load_benchmark():
-    """Import the script as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location('benchmark_pipeline',
-                                                  SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('tools/analysis/benchmark_pipeline.py')
 
 
 @pytest.fixture(scope='module')
