@@ -10,13 +10,12 @@ Layout: clips come as ``[N, M, T, V, 3]`` (x, y in pixels, score) and the
 volume goes out as ``[N, C, T, H, W]``, what ``FormatShape('NCTHW_Heatmap')``
 gives the CPU path.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
 from torch import Tensor
 
 from mmactx.datasets.transforms.heatmaps import size_splits
-from mmactx.skeletons import COCO
 
 # Pixel coordinate that puts masked pixels far from every segment: their
 # Gaussian underflows to exactly 0 (as on the CPU).
@@ -188,25 +187,11 @@ class HeatmapRenderer:
     (joints) + L (limbs); :meth:`mirror` gives the flip-test copies.
     """
 
-    def __init__(self,
-                 sigma: float = 0.6,
-                 use_score: bool = True,
-                 with_kp: bool = True,
-                 with_limb: bool = False,
-                 skeletons: Sequence[Sequence[int]] = COCO.limbs,
-                 double: bool = False,
-                 left_kp: Sequence[int] = COCO.left,
-                 right_kp: Sequence[int] = COCO.right,
-                 left_limb: Optional[Sequence[int]] = None,
-                 right_limb: Optional[Sequence[int]] = None,
-                 scaling: float = 1.) -> None:
-        # the CPU transform owns the argument checks and the flip order
+    def __init__(self, **kwargs) -> None:
+        # the CPU transform owns the arguments, their checks and defaults,
+        # and the flip order
         from mmactx.datasets.transforms.heatmaps import GeneratePoseTarget
-        self.spec = GeneratePoseTarget(
-            sigma=sigma, use_score=use_score, with_kp=with_kp,
-            with_limb=with_limb, skeletons=skeletons, double=double,
-            left_kp=left_kp, right_kp=right_kp, left_limb=left_limb,
-            right_limb=right_limb, scaling=scaling)
+        self.spec = GeneratePoseTarget(**kwargs)
 
     @property
     def double(self) -> bool:

@@ -3,6 +3,21 @@ from typing import Dict, Tuple
 
 import numpy as np
 
+from mmactx.skeletons import COCO, COCO_POSEC3D_LIMBS
+
+_LEFT_LIMB, _RIGHT_LIMB = COCO.limb_flip_pairs(COCO_POSEC3D_LIMBS)
+# GeneratePoseTarget arguments every heatmap renderer is checked with
+HEATMAP_CASES = (
+    dict(),
+    dict(use_score=False),
+    dict(sigma=0.7, scaling=0.25),
+    dict(double=True),
+    dict(with_kp=False, with_limb=True),
+    dict(with_kp=False, with_limb=True, skeletons=COCO_POSEC3D_LIMBS,
+         double=True, left_limb=_LEFT_LIMB, right_limb=_RIGHT_LIMB),
+    dict(with_kp=False, with_limb=True, sigma=1.3),
+)
+
 
 def make_pose_sample(rng: np.random.RandomState,
                      persons: int = 2,

@@ -7,21 +7,11 @@ import torch
 
 from mmactx.datasets.transforms import GeneratePoseTarget
 from mmactx.models.heatmap_rendering import HeatmapRenderer
-from mmactx.skeletons import COCO, COCO_POSEC3D_LIMBS
-from mmactx.testing.poses import make_pose_sample
+from mmactx.testing.poses import HEATMAP_CASES, make_pose_sample
 
-LIMB_LEFT, LIMB_RIGHT = COCO.limb_flip_pairs(COCO_POSEC3D_LIMBS)
-CASES = [
-    dict(),
-    dict(use_score=False),
-    dict(sigma=0.7, scaling=0.25),
-    dict(double=True),
-    dict(with_kp=False, with_limb=True),
-    dict(with_kp=False, with_limb=True, skeletons=COCO_POSEC3D_LIMBS,
-         double=True, left_limb=LIMB_LEFT, right_limb=LIMB_RIGHT),
-    dict(with_kp=False, with_limb=True, sigma=1.3),
-    dict(with_kp=True, with_limb=True, double=True),
-]
+# plus joints and limbs in one volume, mirrored
+CASES = list(HEATMAP_CASES) + [dict(with_kp=True, with_limb=True,
+                                    double=True)]
 
 
 def clips_of(samples, persons):

@@ -6,25 +6,8 @@ import pytest
 from mmaction.datasets.transforms import pose_transforms as mma
 
 from mmactx.datasets.transforms import GeneratePoseTarget
-from mmactx.skeletons import COCO, COCO_POSEC3D_LIMBS
-from mmactx.testing.poses import make_pose_sample
-
-LIMB_LEFT, LIMB_RIGHT = COCO.limb_flip_pairs(COCO_POSEC3D_LIMBS)
-
-
-make_sample = make_pose_sample
-
-
-CASES = [
-    dict(),
-    dict(use_score=False),
-    dict(sigma=0.7, scaling=0.25),
-    dict(double=True),
-    dict(with_kp=False, with_limb=True),
-    dict(with_kp=False, with_limb=True, skeletons=COCO_POSEC3D_LIMBS,
-         double=True, left_limb=LIMB_LEFT, right_limb=LIMB_RIGHT),
-    dict(with_kp=False, with_limb=True, sigma=1.3),
-]
+from mmactx.testing.poses import HEATMAP_CASES as CASES
+from mmactx.testing.poses import make_pose_sample as make_sample
 
 
 @pytest.mark.parametrize('persons', [1, 2])
