@@ -21,8 +21,15 @@ class HeatmapRecognizer3D(Recognizer3D):
     testing with rendered inputs, are ``Recognizer3D``'s.
     """
 
+    @staticmethod
+    def _are_clips(inputs: Tensor) -> bool:
+        """Keypoint clips [B, K, M, T, V, 3] rather than volumes."""
+        return inputs.dim() == 6 and inputs.shape[-1] == 3
+
     def predict(self, inputs, data_samples, **kwargs):
-        self._test_meta = self.data_preprocessor.batch_meta(data_samples)
+        # extract_feat gets no data samples: keep what rendering needs
+        self._test_meta = (self.data_preprocessor.batch_meta(data_samples)
+                           if self._are_clips(inputs) else None)
         try:
             return super().predict(inputs, data_samples, **kwargs)
         finally:
@@ -30,7 +37,7 @@ class HeatmapRecognizer3D(Recognizer3D):
 
     def extract_feat(self, inputs: Tensor, stage: str = 'neck',
                      data_samples=None, test_mode: bool = False) -> tuple:
-        if not (test_mode and inputs.dim() == 6 and inputs.shape[-1] == 3
+        if not (test_mode and self._are_clips(inputs)
                 and getattr(self, '_test_meta', None)):
             return super().extract_feat(inputs, stage, data_samples,
                                         test_mode)
