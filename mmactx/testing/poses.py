@@ -1,5 +1,5 @@
 """Random skeleton samples with the edge cases of the heatmap contract."""
-from typing import Dict, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -42,3 +42,27 @@ def make_pose_sample(rng: np.random.RandomState,
         keypoint=kp.astype(np.float32),
         keypoint_score=score.astype(np.float32),
         img_shape=size)
+
+
+def ntu_like_samples(num: int, frames: int = 100,
+                     seed: int = 0) -> List[Dict]:
+    """NTU-like 2-person COCO-17 samples (1080x1920 pixels) from the
+    synthetic generator, as a ``PoseDataset`` yields them.
+
+    Keypoints and scores are stored as float16, like the published NTU
+    annotation files, so ``PoseDecode`` and the resizes see the same dtypes
+    as in training.
+    """
+    from mmactx.datasets.synthetic import CLASSES, generate_sample
+    samples = []
+    for i in range(num):
+        record = generate_sample(
+            np.random.default_rng(seed + i), i % len(CLASSES),
+            layout='coco2d', frame_dir=f'bench_{i:03d}',
+            img_shape=(1080, 1920), num_frames=frames, num_persons=2)
+        record['keypoint'] = record['keypoint'].astype(np.float16)
+        record['keypoint_score'] = record['keypoint_score'].astype(
+            np.float16)
+        record.update(modality='Pose', start_index=0)
+        samples.append(record)
+    return samples

@@ -1,7 +1,8 @@
 """Benchmark PoseC3D's two data paths: heatmaps rendered by the CPU
 transform in the DataLoader, or rendered on the model's device.
 
-In one run, on the same NTU-like synthetic samples (2 persons, COCO-17,
+In one run, on the same NTU-like synthetic samples
+(:func:`mmactx.testing.poses.ntu_like_samples`: 2 persons, COCO-17,
 1080x1920 pixels) and the NTU60 XSub configs (CPU: ``configs/posec3d``,
 device: ``configs/posec3d/device``):
 
@@ -32,9 +33,11 @@ import random
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
+
+from mmactx.testing.poses import ntu_like_samples
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CPU_CONFIG = osp.join(ROOT, 'configs', 'posec3d', 'ntu60_xsub_{}.py')
@@ -62,25 +65,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--memory-child', nargs=2,
                         metavar=('KIND', 'MODE'), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def make_records(num: int, frames: int = 100, seed: int = 0) -> List[Dict]:
-    """NTU-like 2-person records (smooth random walks of a skeleton)."""
-    rng = np.random.RandomState(seed)
-    records = []
-    for i in range(num):
-        centre = rng.uniform([500, 300], [1400, 700], (2, 1, 1, 2))
-        shape = rng.normal(0, 120, (2, 1, 17, 2))
-        walk = np.cumsum(rng.normal(0, 4, (2, frames, 1, 2)), axis=1)
-        kp = centre + shape + walk + rng.normal(0, 3, (2, frames, 17, 2))
-        score = rng.uniform(0.3, 1, (2, frames, 17))
-        records.append(
-            dict(frame_dir=f's{i}', label=i % 60, total_frames=frames,
-                 start_index=0, modality='Pose', img_shape=(1080, 1920),
-                 original_shape=(1080, 1920),
-                 keypoint=kp.astype(np.float32),
-                 keypoint_score=score.astype(np.float32)))
-    return records
 
 
 def pipeline_of(cfg, split: str):
@@ -180,7 +164,7 @@ def memory_child(kind: str, mode: str) -> Dict:
     cfg = Config.fromfile(config.format(kind))
     torch.manual_seed(0)  # the same weights in both modes
     model = MODELS.build(cfg.model).to(device).eval()
-    rec = make_records(1)[0]
+    rec = ntu_like_samples(1)[0]
     pipeline = pipeline_of(cfg, 'test')
 
     def rss_mb() -> float:
@@ -263,7 +247,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
         return {}
     import torch
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    records = make_records(args.batch)
+    records = ntu_like_samples(args.batch)
     print(f'PoseC3D data paths, NTU60 XSub configs, batch {args.batch}, '
           f'device {device}, torch threads {torch.get_num_threads()}')
     report = dict(device=device, batch=args.batch, kinds={})

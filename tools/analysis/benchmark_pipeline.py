@@ -38,7 +38,6 @@ REPLACED = ('UniformSampleFrames', 'PoseDecode', 'PoseCompact',
 HEATMAP_STEP = 'GeneratePoseTarget'
 # mmactx's volumes agree with mmaction2's to float32 rounding.
 TOLERANCE = 1e-5
-NUM_CLASSES = 12  # labels of mmactx.datasets.synthetic.CLASSES
 
 
 @dataclass(frozen=True)
@@ -123,28 +122,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 # ---------------------------------------------------------------- inputs
-
-
-def make_samples(num: int, frames: int, seed: int) -> List[Dict]:
-    """NTU-like 2-person COCO-17 samples as a ``PoseDataset`` yields them.
-
-    Keypoints and scores are stored as float16, like the published NTU
-    annotation files, so ``PoseDecode`` and the resizes see the same dtypes
-    as in training.
-    """
-    from mmactx.datasets.synthetic import generate_sample
-    samples = []
-    for i in range(num):
-        record = generate_sample(
-            np.random.default_rng(seed + i), i % NUM_CLASSES,
-            layout='coco2d', frame_dir=f'bench_{i:03d}',
-            img_shape=(1080, 1920), num_frames=frames, num_persons=2)
-        record['keypoint'] = record['keypoint'].astype(np.float16)
-        record['keypoint_score'] = record['keypoint_score'].astype(
-            np.float16)
-        record.update(modality='Pose', start_index=0)
-        samples.append(record)
-    return samples
 
 
 def seed_globals(seed: int) -> None:
@@ -407,7 +384,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     print(f'numpy {env["numpy"]}, python {env["python"]}, '
           f'{env["cpu_count"]} CPUs, load average (1/5/15 min) before: '
           f'{load_before}')
-    samples = make_samples(args.samples, args.frames, args.seed)
+    from mmactx.testing.poses import ntu_like_samples
+    samples = ntu_like_samples(args.samples, args.frames, args.seed)
     results = []
     with preserved_global_rngs(), mmaction_numpy2_compat():
         for key in args.cases:
