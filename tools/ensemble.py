@@ -62,7 +62,8 @@ def main() -> None:
         return
     for r in report['streams']:
         print(f"{r['dump']} (weight {r['weight']:g}): top1 {r['top1']:.4f} "
-              f"top5 {r['top5']:.4f} mean_class {r['mean_class_accuracy']:.4f}")
+              f"top5 {r['top5']:.4f} "
+              f"mean_class {r['mean_class_accuracy']:.4f}")
     f = report['fused']
     print(f"fused ({len(labels)} samples): top1 {f['top1']:.4f} top5 "
           f"{f['top5']:.4f} mean_class {f['mean_class_accuracy']:.4f}")

@@ -481,8 +481,8 @@ def generate_dataset(
         raise ValueError(f'seed must be non-negative, got {seed}')
     annotations: List[Dict] = []
     split: Dict[str, List[str]] = {'train': [], 'val': []}
-    for split_id, (name, count) in enumerate(
-        (('train', num_per_class_train), ('val', num_per_class_val))):
+    counts = (('train', num_per_class_train), ('val', num_per_class_val))
+    for split_id, (name, count) in enumerate(counts):
         for k in range(count):
             for label in range(n_cls):  # interleave the classes
                 rng = np.random.default_rng([seed, split_id, label, k])
@@ -491,4 +491,3 @@ def generate_dataset(
                     generate_sample(rng, label, layout, frame_dir))
                 split[name].append(frame_dir)
     return annotations, split
-

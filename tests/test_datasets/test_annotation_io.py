@@ -67,7 +67,8 @@ class Evil:
 
 def test_malicious_pickle_is_refused(tmp_path):
     path = write(tmp_path / 'evil.pkl', dict(split={}, annotations=[Evil()]))
-    with pytest.raises(UnsafePickleError, match=r'evil.pkl.*(os|posix).system'):
+    with pytest.raises(UnsafePickleError,
+                       match=r'evil.pkl.*(os|posix).system'):
         safe_load_pickle(path)
 
 

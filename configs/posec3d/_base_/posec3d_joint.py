@@ -2,7 +2,8 @@
 # and 240-epoch schedule (24 epochs x RepeatDataset 10). A dataset config
 # inherits this and sets ann_file / split in the three dataloaders.
 _base_ = [
-    '../../_base_/default_runtime.py', '../../_base_/models/slowonly_r50_pose.py'
+    '../../_base_/default_runtime.py',
+    '../../_base_/models/slowonly_r50_pose.py'
 ]
 
 dataset_type = 'PoseDataset'

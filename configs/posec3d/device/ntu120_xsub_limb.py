@@ -1,5 +1,5 @@
-# ntu120_xsub_limb.py with heatmaps rendered on the model's device (same volumes,
-# keypoints through the DataLoader, test views in chunks of 4).
+# ntu120_xsub_limb.py with heatmaps rendered on the model's device (same
+# volumes, keypoints through the DataLoader, test views in chunks of 4).
 _base_ = ['../ntu120_xsub_limb.py', '_base_/device_limb.py']
 
 train_dataloader = dict(

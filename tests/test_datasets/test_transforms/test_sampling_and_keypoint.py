@@ -152,7 +152,8 @@ def test_train_pipeline_matches_mmaction(mma_numpy2):
     ]
     # _scope_ pins each registry: under the mmactx default scope,
     # mmaction's registry would otherwise build mmactx's transforms
-    ours = Compose([TRANSFORMS.build(dict(s, _scope_='mmactx')) for s in steps])
+    ours = Compose(
+        [TRANSFORMS.build(dict(s, _scope_='mmactx')) for s in steps])
     ref = Compose([MMA_T.build(dict(s, _scope_='mmaction')) for s in steps])
     assert type(ref.transforms[0]).__module__.startswith('mmaction.')
     assert type(ours.transforms[0]).__module__.startswith('mmactx.')
