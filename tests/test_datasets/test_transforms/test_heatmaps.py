@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from mmaction.datasets.transforms import pose_transforms as mma
 
-from mmactx.datasets.transforms import GeneratePoseTarget
+from mmactx.datasets.transforms import GeneratePoseTarget, heatmaps
 from mmactx.testing.poses import HEATMAP_CASES as CASES
 from mmactx.testing.poses import make_pose_sample as make_sample
 
@@ -75,3 +75,31 @@ def test_heatmap_key_when_imgs_exist():
 def test_rejects_nothing_to_draw():
     with pytest.raises(ValueError, match='with_kp and with_limb'):
         GeneratePoseTarget(with_kp=False, with_limb=False)
+
+
+def test_joints_with_non_finite_coordinates_are_not_drawn():
+    rng = np.random.RandomState(6)
+    sample = make_sample(rng, persons=2)
+    gone = rng.rand(*sample['keypoint_score'].shape) < 0.3
+    broken = copy.deepcopy(sample)
+    broken['keypoint'][gone] = [np.nan, np.inf]
+    silent = copy.deepcopy(sample)
+    silent['keypoint_score'][gone] = 0
+    out = GeneratePoseTarget().transform(broken)['imgs']
+    np.testing.assert_array_equal(
+        out, GeneratePoseTarget().transform(silent)['imgs'])
+    assert out.max() > 0.1
+
+
+def test_limb_groups_and_chunks_do_not_change_the_volume(monkeypatch):
+    """Limbs are rendered in size groups and chunks; any split gives the
+    same volume."""
+    rng = np.random.RandomState(7)
+    sample = make_sample(rng, persons=2, spread=9)
+    transform = GeneratePoseTarget(with_kp=False, with_limb=True)
+    whole = transform.transform(copy.deepcopy(sample))['imgs']
+    monkeypatch.setattr(heatmaps, 'size_splits', lambda n: 5)
+    monkeypatch.setattr(heatmaps, '_CHUNK_ELEMENTS', 100)
+    split = transform.transform(copy.deepcopy(sample))['imgs']
+    np.testing.assert_array_equal(split, whole)
+    assert whole.max() > 0.1
