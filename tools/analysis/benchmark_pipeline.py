@@ -111,6 +111,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         default=list(CASE_BY_KEY), metavar='CASE',
                         help='cases to run, of: ' + ', '.join(CASE_BY_KEY) +
                         ' (default all)')
+    parser.add_argument('--warmup-ms', type=float, default=50.,
+                        help='untimed warm-up before each block of timed '
+                        'calls, at least one call (default 50)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the synthetic samples (default 0)')
     parser.add_argument('--json', metavar='OUT',
@@ -118,6 +121,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.samples < 1 or args.repeats < 1 or args.frames < 1:
         parser.error('--samples, --repeats and --frames must be positive')
+    if args.warmup_ms < 0:
+        parser.error('--warmup-ms must not be negative')
     return args
 
 
@@ -263,19 +268,39 @@ def timed_run(pipeline: Callable[[Dict], Dict], data: Dict,
     return output_of(results), elapsed * 1e3
 
 
-def run_case(case: Case, samples: Sequence[Dict], repeats: int) -> CaseResult:
+def warm_up(pipeline: Callable[[Dict], Dict], data: Dict, seed: int,
+            min_ms: float) -> int:
+    """Run ``pipeline`` untimed at least once and until ``min_ms`` have
+    passed; return the number of calls."""
+    calls, spent = 0, 0.
+    while calls == 0 or spent < min_ms:
+        spent += timed_run(pipeline, data, seed)[1]
+        calls += 1
+    return calls
+
+
+def run_case(case: Case, samples: Sequence[Dict], repeats: int,
+             warmup_ms: float = 50.) -> CaseResult:
     """Check that both pipelines of ``case`` agree, then time each.
 
     Each sample is seeded by its index, the same for both pipelines and
     every repeat, so both do the same work and repeats only differ by
     noise. The agreement pass runs both pipelines on every sample (untimed).
-    Each timed pass runs one pipeline over all samples (after one untimed
-    warm-up call), then the other; which goes first alternates between
-    repeats, so that drifting machine load favours neither. A pipeline is
-    timed in a block of its own calls, as a DataLoader worker runs it:
-    calling the two pipelines in turn made each pay for the other's heap
-    churn (page faults on freshly mapped memory), which measured up to 3 ms
-    per call, more than a whole mmactx joint volume takes.
+    Each timed pass runs one pipeline over all samples, then the other;
+    which goes first alternates between repeats, so that drifting machine
+    load favours neither. A pipeline is timed in a block of its own calls,
+    as a DataLoader worker runs it: calling the two pipelines in turn made
+    each pay for the other's heap churn (page faults on freshly mapped
+    memory), which measured up to 3 ms per call, more than a whole mmactx
+    joint volume takes.
+
+    Each block starts with untimed warm-up calls lasting at least
+    ``warmup_ms`` (and at least one call), the same for both pipelines.
+    After a block of mmaction2's calls this machine needs a few ms to
+    recover: even ``fill(0)`` of the same 10 MB buffer took 1.6, 1.6,
+    1.1, 0.8 and then 0.6 ms per call. One warm-up call covers that for a
+    40 ms reference call but not for a 1 ms mmactx call, whose first timed
+    calls then measured the machine's recovery rather than the pipeline.
     """
     ref, ours, inputs = prepare_case(case, samples)
     worst, shape = 0., None
@@ -290,7 +315,7 @@ def run_case(case: Case, samples: Sequence[Dict], repeats: int) -> CaseResult:
     for r in range(repeats):
         order = ((ref, ref_ms), (ours, ours_ms))
         for pipeline, times in (order if r % 2 == 0 else order[::-1]):
-            timed_run(pipeline, inputs[-1], seed=len(inputs) - 1)  # warm-up
+            warm_up(pipeline, inputs[-1], len(inputs) - 1, warmup_ms)
             for i, data in enumerate(inputs):
                 times[i].append(timed_run(pipeline, data, seed=i)[1])
     ref_med = [float(np.median(t)) for t in ref_ms]
@@ -390,7 +415,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     with preserved_global_rngs(), mmaction_numpy2_compat():
         for key in args.cases:
             start = time.perf_counter()
-            results.append(run_case(CASE_BY_KEY[key], samples, args.repeats))
+            results.append(run_case(CASE_BY_KEY[key], samples, args.repeats,
+                                    args.warmup_ms))
             print(f'  {CASE_BY_KEY[key].name}: done in '
                   f'{time.perf_counter() - start:.1f} s', flush=True)
     load_after = loadavg()
@@ -401,7 +427,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     report = dict(
         cases={r.key: asdict(r) for r in results},
         settings=dict(samples=args.samples, repeats=args.repeats,
-                      frames=args.frames, seed=args.seed, cases=args.cases),
+                      frames=args.frames, seed=args.seed, cases=args.cases,
+                      warmup_ms=args.warmup_ms),
         environment=env, loadavg_before=load_before, loadavg_after=load_after,
         tolerance=TOLERANCE,
         outputs_agree=all(r.max_abs_diff <= TOLERANCE for r in results))
