@@ -202,7 +202,8 @@ def render_segments(out: np.ndarray, channel: np.ndarray, a: np.ndarray,
         out (np.ndarray): C-contiguous float32 volume [T, C, H, W], zero in
             the channels drawn.
         channel (np.ndarray): int [K] channel of each of the K segments.
-        a, b (np.ndarray): float32 [M, T, K, 2] segment ends in pixels.
+        a, b (np.ndarray): float32 [M, T, K, 2] segment ends in pixels;
+            segments with a non-finite end are not drawn.
         va, vb (np.ndarray): float32 [M, T, K] values of the ends; a segment
             has ``min(va, vb)`` and is skipped below ``eps``. Ends less than
             a pixel apart draw the point ``a`` with ``va`` (mmaction's rule).
@@ -210,6 +211,10 @@ def render_segments(out: np.ndarray, channel: np.ndarray, a: np.ndarray,
         eps (float): Drawing threshold of the values.
     """
     T, C, H, W = out.shape
+    finite = np.isfinite(a).all(-1) & np.isfinite(b).all(-1)
+    if not finite.all():  # both ends off the image: an empty window
+        a = np.where(finite[..., None], a, _OFF_IMAGE)
+        b = np.where(finite[..., None], b, _OFF_IMAGE)
     point = ((a - b)**2).sum(-1, dtype=np.float32) < 1
     lo = np.where(point[..., None], a, np.minimum(a, b))
     hi = np.where(point[..., None], a, np.maximum(a, b))

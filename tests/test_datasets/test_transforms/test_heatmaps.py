@@ -1,5 +1,6 @@
 """GeneratePoseTarget against mmaction2 1.2.0's on randomised inputs."""
 import copy
+import warnings
 
 import numpy as np
 import pytest
@@ -77,7 +78,10 @@ def test_rejects_nothing_to_draw():
         GeneratePoseTarget(with_kp=False, with_limb=False)
 
 
-def test_joints_with_non_finite_coordinates_are_not_drawn():
+@pytest.mark.parametrize('with_kp,with_limb', [(True, False),
+                                               (False, True)])
+def test_non_finite_coordinates_are_not_drawn(with_kp, with_limb):
+    """Like joints with score 0 (and the limbs they end)."""
     rng = np.random.RandomState(6)
     sample = make_sample(rng, persons=2)
     gone = rng.rand(*sample['keypoint_score'].shape) < 0.3
@@ -85,9 +89,11 @@ def test_joints_with_non_finite_coordinates_are_not_drawn():
     broken['keypoint'][gone] = [np.nan, np.inf]
     silent = copy.deepcopy(sample)
     silent['keypoint_score'][gone] = 0
-    out = GeneratePoseTarget().transform(broken)['imgs']
-    np.testing.assert_array_equal(
-        out, GeneratePoseTarget().transform(silent)['imgs'])
+    transform = GeneratePoseTarget(with_kp=with_kp, with_limb=with_limb)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no invalid casts of NaN
+        out = transform.transform(broken)['imgs']
+    np.testing.assert_array_equal(out, transform.transform(silent)['imgs'])
     assert out.max() > 0.1
 
 
