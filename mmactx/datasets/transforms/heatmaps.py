@@ -16,6 +16,9 @@ exactly (values agree to float32 rounding):
   ``min(va, vb) * exp(-d^2 / (2 s^2))``, ``d`` the distance to the segment;
   ends closer than one pixel draw the joint heatmap of ``a`` with ``va``;
 * persons and windows merge by maximum, values below ``eps`` are skipped.
+
+Joints with a non-finite coordinate, and limbs that end in one, are not
+drawn (mmaction2 leaves them undefined).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -31,8 +34,8 @@ _CHUNK_ELEMENTS = 1 << 20
 # Pixel coordinate that puts masked pixels far from every segment: their
 # Gaussian underflows to exactly 0.
 _FAR = np.float32(1e4)
-# Stand-in for non-finite joint coordinates: far enough left of (and above)
-# the image that the joint's window is empty.
+# Stand-in for non-finite coordinates (of joints and of both ends of their
+# limbs): far enough left of and above the image that the window is empty.
 _OFF_IMAGE = np.float32(-1e4)
 
 
