@@ -30,7 +30,8 @@ def report(bench, tmp_path_factory):
     had_inf = hasattr(np, 'Inf')
     np_state, py_state = np.random.get_state(), random.getstate()
     returned = bench.main(['--samples', '1', '--repeats', '1', '--frames',
-                           '60', '--cases', *CASES, '--json', str(out)])
+                           '60', '--warmup-ms', '0', '--cases', *CASES,
+                           '--json', str(out)])
     # running in-process must leave numpy and the global generators alone
     assert hasattr(np, 'Inf') == had_inf
     assert np.array_equal(np.random.get_state()[1], np_state[1])
@@ -44,6 +45,7 @@ def report(bench, tmp_path_factory):
 def test_json_has_every_case_with_sane_numbers(report):
     returned, written = report
     assert written['settings']['samples'] == 1
+    assert written['settings']['warmup_ms'] == 0
     assert set(written['cases']) == set(CASES)
     for key in CASES:
         case = written['cases'][key]
@@ -76,3 +78,25 @@ def test_reference_is_mmaction_even_in_mmactx_scope(bench):
 def test_unknown_case_is_rejected(bench):
     with pytest.raises(SystemExit):
         bench.parse_args(['--cases', 'nope'])
+
+
+def test_negative_warmup_is_rejected(bench):
+    with pytest.raises(SystemExit):
+        bench.parse_args(['--warmup-ms', '-1'])
+
+
+def test_warm_up_runs_at_least_once_and_until_the_time_is_spent(
+        bench, monkeypatch):
+    clock = iter(range(0, 10**6, 2))  # a fake clock: 2 ms per reading
+    monkeypatch.setattr(bench.time, 'perf_counter', lambda: next(clock) / 1e3)
+    calls = []
+
+    def pipeline(data):
+        calls.append(data['x'])
+        return dict(imgs=np.zeros(1))
+
+    assert bench.warm_up(pipeline, dict(x=1), seed=0, min_ms=0) == 1
+    assert calls == [1]
+    # each call reads the clock twice: 2 ms per call
+    assert bench.warm_up(pipeline, dict(x=2), seed=0, min_ms=9) == 5
+    assert calls == [1] + [2] * 5
