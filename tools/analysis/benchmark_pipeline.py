@@ -405,7 +405,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     load_before = loadavg()
     print(f'PoseC3D pipelines, mmaction2 {env["mmaction2"]} (reference) vs '
           f'mmactx: {args.samples} sample(s) x {args.frames} frames x 2 '
-          f'persons, median of {args.repeats} repeat(s)')
+          f'persons, median of {args.repeats} repeat(s), each block of '
+          f'timed calls after >= {args.warmup_ms:g} ms of warm-up calls')
     print(f'numpy {env["numpy"]}, python {env["python"]}, '
           f'{env["cpu_count"]} CPUs, load average (1/5/15 min) before: '
           f'{load_before}')
