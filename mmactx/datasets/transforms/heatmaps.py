@@ -199,7 +199,7 @@ def render_segments(out: np.ndarray, channel: np.ndarray, a: np.ndarray,
 
     Segments are grouped by window size; each group is rendered on patches
     of its largest window (pixels outside a segment's own window are 0) and
-    merged into the volume by one ``np.maximum.at``.
+    max-merged into the volume with ``np.maximum.at``.
 
     Args:
         out (np.ndarray): C-contiguous float32 volume [T, C, H, W], zero in
