@@ -198,6 +198,21 @@ NTU25_TO_COCO17: Tuple[Optional[int], ...] = (3, None, None, None, None, 4, 8,
                                               5, 9, 6, 10, 12, 16, 13, 17, 14,
                                               18)
 
+# MediaPipe BlazePose's 33 pose landmarks, in its output order (subject-
+# centric left/right, as COCO's).
+BLAZEPOSE33_JOINTS: Tuple[str, ...] = (
+    'nose', 'left_eye_inner', 'left_eye', 'left_eye_outer',
+    'right_eye_inner', 'right_eye', 'right_eye_outer', 'left_ear',
+    'right_ear', 'mouth_left', 'mouth_right', 'left_shoulder',
+    'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist',
+    'right_wrist', 'left_pinky', 'right_pinky', 'left_index', 'right_index',
+    'left_thumb', 'right_thumb', 'left_hip', 'right_hip', 'left_knee',
+    'right_knee', 'left_ankle', 'right_ankle', 'left_heel', 'right_heel',
+    'left_foot_index', 'right_foot_index')
+# Every COCO-17 joint has a BlazePose landmark of the same name.
+BLAZEPOSE33_TO_COCO17: Tuple[int, ...] = tuple(
+    BLAZEPOSE33_JOINTS.index(name) for name in COCO.joints)
+
 
 def remap_joints(
     keypoint: np.ndarray, score: Optional[np.ndarray],

@@ -38,3 +38,13 @@ def test_ntu_and_errors():
         get_layout('smpl')
     with pytest.raises(ValueError, match='outside'):
         SkeletonLayout('x', ('a', 'b'), ((0, 2), ), (), (), 0)
+
+
+def test_blazepose_to_coco_keeps_joint_names():
+    from mmactx.skeletons import BLAZEPOSE33_JOINTS, BLAZEPOSE33_TO_COCO17
+    assert len(BLAZEPOSE33_JOINTS) == 33
+    assert [BLAZEPOSE33_JOINTS[j] for j in BLAZEPOSE33_TO_COCO17] == \
+        list(COCO.joints)
+    # MediaPipe's documented indices of a few landmarks
+    assert BLAZEPOSE33_JOINTS.index('left_shoulder') == 11
+    assert BLAZEPOSE33_JOINTS.index('right_ankle') == 28

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from mmactx.datasets.parsing import LIP_CLASSES
+from mmactx.human_parts import LIP_CLASSES
 
 
 def person_boxes(keypoint: np.ndarray,

@@ -13,11 +13,10 @@ from typing import List
 import numpy as np
 from PIL import Image
 
-LIP_CLASSES = ('background', 'hat', 'hair', 'glove', 'sunglasses',
-               'upper-clothes', 'dress', 'coat', 'socks', 'pants',
-               'jumpsuits', 'scarf', 'skirt', 'face', 'left-arm',
-               'right-arm', 'left-leg', 'right-leg', 'left-shoe',
-               'right-shoe')
+from mmactx.human_parts import LIP_CLASSES
+
+__all__ = ['LIP_CLASSES', 'label_palette', 'list_label_maps',
+           'read_label_map']
 
 
 def label_palette(num_classes: int = len(LIP_CLASSES)) -> np.ndarray:

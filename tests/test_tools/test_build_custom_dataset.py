@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from mmactx.datasets.annotation_io import load_annotations
-from mmactx.datasets.converters.videos import (VideoItem, parse_video_list,
-                                               stratified_split)
+from mmactx.video_annotations import (VideoItem, parse_video_list,
+                                      stratified_split)
 from mmactx.testing import load_script
 
 

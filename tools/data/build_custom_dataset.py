@@ -21,10 +21,9 @@ from typing import Dict, List, Optional
 
 from mmactx.apis import build_pose_estimator
 from mmactx.datasets.converters.batch import convert_command
-from mmactx.datasets.converters.videos import (convert_video,
-                                               parse_video_list,
-                                               stratified_split)
 from mmactx.datasets.label_names import read_label_names
+from mmactx.video_annotations import (convert_video, parse_video_list,
+                                      stratified_split)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -5,7 +5,10 @@ starts a comment); the label is a class number, or a class name of the
 label map; the optional split is ``train`` or ``val``. Each video's poses
 are extracted frame by frame (:mod:`mmactx.apis.pose_extraction`) and linked
 into person tracks (:func:`mmactx.apis.track_persons`), so that person slot
-j is one person for the whole video.
+j is one person for the whole video. The records go through the converters'
+resumable batch (:class:`mmactx.datasets.converters.ResumableBatch`). This
+module stands above both :mod:`mmactx.apis` and :mod:`mmactx.datasets`,
+which never import each other.
 """
 import os.path as osp
 import shlex
@@ -13,7 +16,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from .batch import SkipSample
+from mmactx.apis import build_pose_estimator, track_persons
+from mmactx.datasets.converters import SkipSample
 
 
 class VideoItem(NamedTuple):
@@ -112,8 +116,6 @@ def convert_video(path: str, items: Dict[str, VideoItem], backend: str,
             ``no_person`` (nobody found in any frame).
     """
     import cv2
-
-    from mmactx.apis import build_pose_estimator, track_persons
     item = items[path]
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
