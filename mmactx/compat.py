@@ -12,6 +12,33 @@ import types
 import torch
 
 
+def quiet_mmcv_lite_ops_warning() -> bool:
+    """Hide mmcv-lite's ``MultiScaleDeformableAttention`` import warning.
+
+    mmcv-lite has no compiled ops, so ``mmcv/cnn/bricks/transformer.py``
+    warns at import that it cannot import ``MultiScaleDeformableAttention``
+    and that the full ``mmcv`` is needed for it (reported upstream as a bug
+    in open-mmlab/mmpose#3014, still open). No mmactx code path uses that
+    module, and mmactx installs mmcv-lite on purpose (tools/install.sh), so
+    the warning only hides real ones. Exactly that message from that module
+    is filtered, and only when the installed mmcv is mmcv-lite; with a full
+    mmcv the warning would mean broken ops and stays visible.
+
+    Returns:
+        bool: Whether the filter was added.
+    """
+    import warnings
+    from importlib.metadata import PackageNotFoundError, distribution
+    try:
+        distribution('mmcv-lite')
+    except PackageNotFoundError:
+        return False
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``',
+        category=UserWarning, module='mmcv.cnn.bricks.transformer')
+    return True
+
+
 def stub_missing_mmaction_drn() -> bool:
     """Make ``import mmaction.models`` work on the mmaction2 1.2.0 wheel.
 
@@ -227,5 +254,6 @@ def allow_mmpose_import() -> list:
 
 def apply_all() -> None:
     """Apply every import-time workaround (called by ``import mmactx``)."""
+    quiet_mmcv_lite_ops_warning()
     stub_missing_mmaction_drn()
     load_checkpoints_weights_only()

@@ -23,6 +23,27 @@ def test_mmaction_models_imports_with_drn_stand_in():
     assert compat.stub_missing_mmaction_drn() is False  # idempotent
 
 
+def test_mmcv_lite_ops_warning_is_hidden_and_only_it():
+    import subprocess
+    from importlib.metadata import PackageNotFoundError, distribution
+    try:
+        distribution('mmcv-lite')
+    except PackageNotFoundError:
+        pytest.skip('a full mmcv is installed: its warning must stay')
+    code = ('import warnings, mmactx, mmcv.cnn.bricks.transformer; '
+            'warnings.warn("another warning")')
+    run = subprocess.run([sys.executable, '-W', 'default', '-c', code],
+                         capture_output=True, text=True, check=True)
+    assert 'MultiScaleDeformableAttention' not in run.stderr
+    assert 'another warning' in run.stderr
+    # without mmactx the warning is there: the test sees the real thing
+    run = subprocess.run(
+        [sys.executable, '-W', 'default', '-c',
+         'import mmcv.cnn.bricks.transformer'],
+        capture_output=True, text=True, check=True)
+    assert 'MultiScaleDeformableAttention' in run.stderr
+
+
 def mmengine_like_checkpoint():
     buffer = HistoryBuffer()
     buffer.update(0.5)

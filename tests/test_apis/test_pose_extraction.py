@@ -161,3 +161,23 @@ def test_mediapipe_video_mode_on_a_moving_photo(tmp_path, monkeypatch):
 def test_mmpose_backend_checks_its_box_source():
     with pytest.raises(ValueError, match="boxes must be 'mediapipe' or"):
         MMPosePoseEstimator('c', 'k', boxes='yolo')
+
+
+def test_backend_import_error_names_the_missing_module(monkeypatch):
+    from mmactx.apis.pose_extraction.base import backend_import_error
+    dependency = backend_import_error(
+        'mediapipe', 'mediapipe',
+        ModuleNotFoundError("No module named 'attr'", name='attr'),
+        'run tools/install.sh')
+    assert "No module named 'attr'" in str(dependency)
+    assert 'a dependency of mediapipe' in str(dependency)
+    itself = backend_import_error(
+        'mmpose', 'mmpose',
+        ModuleNotFoundError("No module named 'mmpose.apis'",
+                            name='mmpose.apis'), 'run tools/install.sh')
+    assert 'mmpose is not installed' in str(itself)
+    # the backend itself, with mediapipe unimportable
+    monkeypatch.setitem(__import__('sys').modules, 'mediapipe', None)
+    with pytest.raises(ImportError, match='mediapipe is not installed.*'
+                       'tools/install.sh'):
+        MediaPipePoseEstimator()
