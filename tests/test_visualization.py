@@ -55,3 +55,35 @@ def test_hook_writes_one_video_per_sample(tmp_path):
                           ).after_val_iter(None, 0, dict(inputs=inputs),
                                            outputs)
     assert not (tmp_path / 'off').exists()
+
+
+@pytest.mark.parametrize('small, large', [((540, 960), (1080, 1920)),
+                                          ((480, 640), (1440, 1920))])
+def test_text_and_lines_keep_their_size_relative_to_the_frame(small, large):
+    from mmactx.skeletons import COCO
+    from mmactx.visualization import draw_skeletons
+
+    def share(shape, draw):
+        frame = np.zeros(shape + (3, ), np.uint8)
+        draw(frame, shape)
+        ink = frame.max(-1) > 127  # anti-aliased fringes left out
+        rows = np.flatnonzero(ink.any(1))
+        return ink.mean(), (rows[-1] - rows[0] + 1) / shape[0]
+
+    def text(frame, shape):
+        put_text_lines(frame, ['drink water: 0.93', 'eat meal: 0.02'])
+
+    def skeleton(frame, shape):
+        h, w = shape
+        kp = np.zeros((1, COCO.num_joints, 2))
+        kp[0, :, 0] = np.linspace(0.3, 0.7, COCO.num_joints) * w
+        kp[0, :, 1] = np.linspace(0.2, 0.9, COCO.num_joints) * h
+        draw_skeletons(frame, kp)
+
+    for draw in (text, skeleton):
+        (ink_s, tall_s), (ink_l, tall_l) = (share(small, draw),
+                                            share(large, draw))
+        # same share of the frame covered (strokes grow with the frame),
+        # same height relative to it
+        assert ink_l == pytest.approx(ink_s, rel=0.3), draw.__name__
+        assert tall_l == pytest.approx(tall_s, rel=0.15), draw.__name__

@@ -1,7 +1,8 @@
 from .skeleton import PERSON_COLORS, draw_skeletons
-from .video import heatmap_frames, put_text_lines, video_writer, write_video
+from .video import (drawing_scale, heatmap_frames, put_text_lines,
+                    video_writer, write_video)
 
 __all__ = [
-    'PERSON_COLORS', 'draw_skeletons', 'heatmap_frames', 'put_text_lines',
-    'video_writer', 'write_video'
+    'PERSON_COLORS', 'drawing_scale', 'draw_skeletons', 'heatmap_frames',
+    'put_text_lines', 'video_writer', 'write_video'
 ]

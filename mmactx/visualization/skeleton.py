@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 
 from mmactx.skeletons import COCO, SkeletonLayout
+from .video import drawing_scale
 
 # BGR colour of each person slot (cycled).
 PERSON_COLORS: Tuple[Tuple[int, int, int], ...] = (
@@ -34,7 +35,7 @@ def draw_skeletons(frame: np.ndarray,
     Returns:
         np.ndarray: ``frame``.
     """
-    thick = max(1, round(min(frame.shape[:2]) / 240))
+    thick = max(1, round(2 * drawing_scale(frame.shape)))
     for m, kp in enumerate(np.asarray(keypoints, np.float32)):
         ok = (np.ones(len(kp), bool) if scores is None else
               np.asarray(scores[m]) >= score_thr)
@@ -46,7 +47,7 @@ def draw_skeletons(frame: np.ndarray,
                 cv2.line(frame, tuple(map(int, pts[a])),
                          tuple(map(int, pts[b])), color, thick, cv2.LINE_AA)
         for j in np.flatnonzero(ok):
-            cv2.circle(frame, tuple(map(int, pts[j])), thick + 1,
+            cv2.circle(frame, tuple(map(int, pts[j])), round(1.5 * thick),
                        (255, 255, 255), -1, cv2.LINE_AA)
     return frame
 

@@ -31,17 +31,32 @@ def heatmap_frames(volume: np.ndarray, size: int = 256) -> np.ndarray:
     return frames
 
 
+def drawing_scale(shape: Sequence[int]) -> float:
+    """How large to draw on a frame of ``shape`` (H, W, ...): 1 for a
+    480-pixel frame, proportional to min(H, W), so that text and line widths
+    keep their size relative to the frame at any resolution."""
+    return min(shape[:2]) / 480
+
+
 def put_text_lines(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     """Write lines of text at the top left of a BGR frame, in place, white
-    on a dark outline so it reads on any background."""
-    scale = max(0.4, frame.shape[0] / 640)
-    step = int(22 * scale) + 4
+    on a dark outline so it reads on any background. Letters are about 4 %
+    of min(H, W) high, strokes and outline grow with them
+    (:func:`drawing_scale`)."""
+    scale = drawing_scale(frame.shape)
+    font_scale = max(0.35, 0.85 * scale)
+    stroke = max(1, round(1.5 * scale))
+    outline = stroke + max(2, round(1.5 * scale))
+    (_, height), _ = cv2.getTextSize('Ag', cv2.FONT_HERSHEY_SIMPLEX,
+                                     font_scale, stroke)
+    step = round(1.6 * height) + outline
+    margin = max(4, round(6 * scale))
     for i, text in enumerate(lines):
-        org = (6, step * (i + 1))
-        cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (0, 0, 0), 3, cv2.LINE_AA)
-        cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), 1, cv2.LINE_AA)
+        org = (margin, margin + height + step * i)
+        cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                    (0, 0, 0), outline, cv2.LINE_AA)
+        cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
+                    (255, 255, 255), stroke, cv2.LINE_AA)
     return frame
 
 

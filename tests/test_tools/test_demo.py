@@ -139,3 +139,42 @@ def test_demo_with_mediapipe_on_a_real_photo_video(demo, assets, tmp_path,
     replay = run(demo, assets, video, tmp_path / 'replay.mp4',
                  '--pose-backend', 'precomputed', '--poses', poses)
     assert replay['prediction'] == result['prediction']
+
+
+def test_demo_default_backend_on_the_real_ntu_video(demo, assets, tmp_path,
+                                                    monkeypatch,
+                                                    shared_data):
+    """The default pose backend on a real recorded 1920x1080 take: the
+    person is found, and her joints land near the Kinect's colour-camera
+    projections of the same take."""
+    from mmactx.apis import PrecomputedPoses, track_persons
+    from mmactx.datasets.converters.ntu import convert_ntu_file
+    from mmactx.skeletons import COCO
+    video = shared_data('ntu_sample/S001C001P001R001A001_rgb.avi')
+    kinect = convert_ntu_file(
+        shared_data('ntu_sample/S001C001P001R001A001.skeleton'))['2d']
+    monkeypatch.setenv('MMACTX_CACHE', str(tmp_path))
+    out, poses = tmp_path / 'ntu_out.mp4', str(tmp_path / 'ntu_poses.npz')
+    result = run(demo, assets, video, out, '--save-poses', poses)
+    assert result['pose_backend'] == 'mediapipe'
+    assert result['frames'] == 103 and result['img_shape'] == [1080, 1920]
+    assert result['persons'] >= 1
+    frames, _ = frames_of(str(out))
+    assert len(frames) == 103 and frames[0].shape == (1080, 1920, 3)
+    assert osp.isfile(osp.splitext(str(out))[0] + '.json')
+
+    kp, score = track_persons(PrecomputedPoses(poses).frames, max_persons=1)
+    ref, ref_score = kinect['keypoint'][0].astype(float), \
+        kinect['keypoint_score'][0]
+    both = (score[0] >= 0.3) & (ref_score > 0)
+    assert both.any(1).mean() > 0.95  # found in nearly every frame
+    height = np.ptp(ref[..., 1][ref_score > 0])  # about 370 pixels
+    error = np.linalg.norm(kp[0] - ref, axis=-1)[both]
+    # Kinect joints are joint centres, BlazePose's are not quite: a few
+    # tens of pixels apart, never a different place of the body
+    assert np.median(error) < 0.25 * height
+    nose = COCO.joints.index('nose')  # the Kinect head joint stands in
+    on_nose = both[:, nose]
+    nose_error = np.linalg.norm(kp[0, on_nose, nose] - ref[on_nose, nose],
+                                axis=-1)
+    assert np.median(nose_error) < 0.1 * height
