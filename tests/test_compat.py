@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -81,17 +80,6 @@ def test_checkpoint_with_code_is_refused(tmp_path):
     torch.save(dict(state_dict={}, hook=Evil()), path)
     with pytest.raises(pickle.UnpicklingError, match='system'):
         CheckpointLoader.load_checkpoint(path, map_location='cpu')
-
-
-def test_cpu_distributed_setup_only_with_launcher(monkeypatch):
-    cfg = Config(dict(launcher='none'))
-    assert compat.setup_cpu_distributed(cfg) is False
-    cfg = Config(dict(launcher='pytorch', find_unused_parameters=True))
-    monkeypatch.setattr(torch.distributed, 'is_initialized', lambda: True)
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert compat.setup_cpu_distributed(cfg) is True
-    assert cfg.model_wrapper_cfg['device_ids'] is None
-    assert cfg.model_wrapper_cfg['find_unused_parameters'] is True
 
 
 class Sneaky:

@@ -1,7 +1,7 @@
 """Train a recognizer: ``python tools/train.py CONFIG [options]``.
 
 The stock OpenMMLab flags; ``--launcher pytorch`` also works on machines
-without a GPU (gloo backend), see :func:`mmactx.compat.setup_cpu_distributed`.
+without a GPU (gloo backend), see :func:`mmactx.engine.setup_cpu_distributed`.
 """
 import argparse
 import os
@@ -102,7 +102,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
-    from mmactx.compat import setup_cpu_distributed
+    from mmactx.engine import setup_cpu_distributed
     setup_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         runner = RUNNERS.build(cfg)
