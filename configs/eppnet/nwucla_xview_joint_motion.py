@@ -1,8 +1,10 @@
-# CTR-GCN on NW-UCLA cross-view (views 1, 2 train; view 3 test), joint motion.
+# CTR-GCN on NW-UCLA cross-view (views 1, 2 train; view 3 test), joint motion,
+# with CTR-GCN's published recipe (see _base_/ctrgcn_nwucla.py).
 _base_ = ['_base_/ctrgcn_nwucla.py']
 
 train_dataloader = dict(
-    dataset=dict(pipeline={{_base_.train_pipelines.joint_motion}}))
+    dataset=dict(
+        dataset=dict(pipeline={{_base_.train_pipelines.joint_motion}})))
 val_dataloader = dict(
     dataset=dict(pipeline={{_base_.test_pipelines.joint_motion}}))
 test_dataloader = val_dataloader

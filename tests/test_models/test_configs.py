@@ -90,6 +90,23 @@ def test_pipelines_and_layout_lists(path):
     assert out['inputs'].shape[:3] == (1, 17, clips['clip_len'])
 
 
+def gcn_train_dataset(cfg):
+    """The train dataset of a config, under its RepeatDataset if any."""
+    dataset = cfg.train_dataloader.dataset
+    return dataset.dataset if dataset.type == 'RepeatDataset' else dataset
+
+
+def gcn_window(pipeline):
+    """Frames per sample of a GCN pipeline: ValidCropResize's window or the
+    frame sampler's clip_len (NW-UCLA's PoolSampleFrames)."""
+    for t in pipeline:
+        if t['type'] == 'ValidCropResize':
+            return t['window']
+        if t['type'] in ('PoolSampleFrames', 'UniformSampleFrames'):
+            return t['clip_len']
+    raise AssertionError(f'no frame sampler in {pipeline}')
+
+
 @pytest.mark.parametrize('path', GCN_CONFIGS, ids=osp.basename)
 def test_gcn_config_builds_forwards_and_its_pipelines_fit(path):
     cfg = Config.fromfile(path)
@@ -104,10 +121,9 @@ def test_gcn_config_builds_forwards_and_its_pipelines_fit(path):
     stream = next(t for t in cfg.test_dataloader.dataset.pipeline
                   if t['type'] == 'SkeletonFeatures')
     assert stream['layout'] == backbone.layout
-    window = next(t['window'] for t in cfg.test_dataloader.dataset.pipeline
-                  if t['type'] == 'ValidCropResize')
+    window = gcn_window(cfg.test_dataloader.dataset.pipeline)
     inputs = []
-    for pipeline in (cfg.train_dataloader.dataset.pipeline,
+    for pipeline in (gcn_train_dataset(cfg).pipeline,
                      cfg.test_dataloader.dataset.pipeline):
         out = Compose([TRANSFORMS.build(t) for t in pipeline])(
             dict(record, keypoint=kp.copy()))

@@ -12,13 +12,16 @@ from .formatting import PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import PoseCompact, PoseDecode
 from .parsing import LoadParsingMaps, ParsingFeatureMap
+from .pool_sampling import PoolSampleFrames
 from .sampling import UniformSampleFrames
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
+from .view_normalization import CenterOnJoint, MinMaxScale, RandomViewTransform
 
 __all__ = [
     'GeneratePoseTarget', 'LoadParsingMaps', 'PackPoseClips',
     'ParsingFeatureMap',
     'PoseCompact', 'PoseDecode', 'RandomRotation3D',
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
-    'render_points', 'render_segments'
+    'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
+    'PoolSampleFrames', 'RandomViewTransform'
 ]
