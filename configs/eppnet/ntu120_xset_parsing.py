@@ -1,5 +1,7 @@
 # EPP-Net parsing stream: Inception-v3 on NTU RGB+D 120 X-Set,
 # parsing feature maps.
+# From scratch; to start from torchvision ImageNet weights on disk see
+# _base_/parsing_inception.py (init_cfg + transform_input=True).
 _base_ = ['_base_/parsing_inception.py']
 
 ann_file = 'data/skeleton/ntu120_3d.pkl'

@@ -1,6 +1,8 @@
 # EPP-Net parsing stream: Inception-v3 on NTU RGB+D 60 X-View,
 # parsing feature maps.
 # (EPP-Net's own NTU60 configs keep a 120-way classifier; 60 here.)
+# From scratch; to start from torchvision ImageNet weights on disk see
+# _base_/parsing_inception.py (init_cfg + transform_input=True).
 _base_ = ['_base_/parsing_inception.py']
 
 ann_file = 'data/skeleton/ntu60_3d.pkl'

@@ -3,10 +3,11 @@ from .annotation_io import (AnnotationError, RestrictedUnpickler,
                             safe_load_pickle, save_annotations)
 from .parsing_dataset import ParsingDataset
 from .pose_dataset import PoseDataset
+from .samplers import ClassBalancedSampler
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
     'AnnotationError', 'RestrictedUnpickler', 'UnsafePickleError',
     'check_record', 'load_annotations', 'safe_load_pickle', 'save_annotations',
-    'ParsingDataset', 'PoseDataset'
+    'ClassBalancedSampler', 'ParsingDataset', 'PoseDataset'
 ]

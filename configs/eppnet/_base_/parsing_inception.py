@@ -1,17 +1,30 @@
 # EPP-Net's parsing branch: Inception-v3 on parsing feature maps (nine
 # human-parsing label maps of a clip, coloured and tiled 3x3 into 480x480,
 # resized to 299). The label maps of sample <frame_dir> are the PNGs in
-# <parsing_root>/<frame_dir>/ (see mmactx.datasets.parsing). Trained from
-# scratch here (no weights can be downloaded); to start from ImageNet
-# weights in torchvision's naming, as EPP-Net does, set
-#   model.backbone.init_cfg=dict(type='Pretrained', checkpoint='X.pth')
+# <parsing_root>/<frame_dir>/ (see mmactx.datasets.parsing).
+# Trained from scratch here (no weights can be downloaded). EPP-Net starts
+# from ImageNet: with a torchvision Inception-v3 checkpoint file on disk
+# (e.g. inception_v3_google-0cc3c7bd.pth, a plain state dict; InceptionV3
+# has torchvision's names, and the file's fc.* / AuxLogits.* classifier
+# keys are skipped with a log line), load it into the backbone and turn on
+# torchvision's input transform, which those weights expect:
+#   python tools/train.py CONFIG --cfg-options \
+#     model.backbone.transform_input=True \
+#     model.backbone.init_cfg.type=Pretrained \
+#     model.backbone.init_cfg.checkpoint=/path/to/inception_v3.pth
+# or, in a config that inherits this one:
+#   model = dict(backbone=dict(transform_input=True, init_cfg=dict(
+#       type='Pretrained', checkpoint='/path/to/inception_v3.pth')))
+# The file is read weights-only. load_from does not fit: it expects the
+# whole recogniser's names (backbone.*, cls_head.*).
 # Schedule: SGD (Nesterov) lr 0.03, weight decay 1e-4, x0.1 at epochs 10,
 # 20, 30 and 40, 45 epochs, batch 64 (4 processes x 16).
 _base_ = ['../../_base_/default_runtime.py']
 
 model = dict(
     type='Recognizer2D',
-    backbone=dict(type='InceptionV3'),
+    # transform_input=True with ImageNet weights (see the top)
+    backbone=dict(type='InceptionV3', transform_input=False),
     cls_head=dict(
         type='TSNHead',
         num_classes=60,

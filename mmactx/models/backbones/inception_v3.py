@@ -1,23 +1,55 @@
 """Inception-v3 (Szegedy et al., CVPR 2016), EPP-Net's parsing-branch CNN.
 
 torchvision cannot be imported on the CPU builds this project runs on, so
-the network is written here. Parameter names are those of torchvision's
-``inception_v3`` (``Conv2d_1a_3x3.conv.weight`` ... ``Mixed_7c.branch_pool
-.bn.bias``), so its ImageNet weights load as they are with
-``init_cfg=dict(type='Pretrained', checkpoint=...)`` (``AuxLogits.*`` and
-``fc.*`` are left out). The auxiliary
-classifier is left out: EPP-Net trains on the main logits only.
+the network is written here. Module and parameter names are those of
+torchvision's ``Inception3`` (``Conv2d_1a_3x3.conv.weight`` ...
+``Mixed_7c.branch_pool.bn.num_batches_tracked``), so a torchvision ImageNet
+checkpoint file (``inception_v3_google-*.pth``, a plain state dict) loads as
+it is with ``init_cfg=dict(type='Pretrained', checkpoint=PATH)``.
+torchvision's classifier (``fc.*``) and auxiliary classifier
+(``AuxLogits.*``) have no counterpart here (EPP-Net trains on the main
+logits of its own head): their keys are dropped on loading with one log
+line instead of mmengine's "unexpected key" warning. Those weights expect
+``transform_input=True``, as torchvision's ``inception_v3(weights=...)``
+sets it.
 Input [N, 3, 299, 299] (any size >= 75), output [N, 2048, h, w] (8x8 at
 299).
 """
-from typing import List, Optional, Union
+import logging
+from typing import List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 
 from mmactx.registry import MODELS
+
+# ImageNet mean and std per RGB channel (fractions of the full range), the
+# convention torchvision's Inception3 re-normalises from
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+# torchvision Inception3 modules without a counterpart in InceptionV3
+TORCHVISION_HEADS = ('fc', 'AuxLogits')
+
+
+def transform_input(x: torch.Tensor) -> torch.Tensor:
+    """torchvision's ``Inception3._transform_input``.
+
+    Channel ``c`` of an input normalised as ``(v - mean_c) / std_c`` (``v``
+    in [0, 1], ImageNet ``mean``/``std``) becomes ``x_c * std_c / 0.5 +
+    (mean_c - 0.5) / 0.5``, i.e. ``(v - 0.5) / 0.5``.
+
+    Args:
+        x (torch.Tensor): [N, 3, H, W], ImageNet-normalised (unitless).
+
+    Returns:
+        torch.Tensor: [N, 3, H, W] in the ``(v - 0.5) / 0.5`` scale.
+    """
+    std = x.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    mean = x.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    return x * (std / 0.5) + (mean - 0.5) / 0.5
 
 
 class BasicConv2d(nn.Module):
@@ -170,6 +202,12 @@ class InceptionV3(BaseModule):
 
     Args:
         in_channels (int): Input channels. Defaults to 3.
+        transform_input (bool): As torchvision's ``Inception3``: re-normalise
+            an input normalised with the ImageNet mean/std (see
+            :func:`transform_input`) to the ``(x - 0.5) / 0.5`` convention
+            that the ImageNet weights ported from TensorFlow were trained
+            with. Set it when starting from those weights. Needs 3 input
+            channels. Defaults to False.
         init_cfg (dict | list[dict], optional): None gives truncated-normal
             convolutions (std 0.1, as the reference) and unit BatchNorms;
             ``dict(type='Pretrained', checkpoint=...)`` loads weights.
@@ -180,13 +218,18 @@ class InceptionV3(BaseModule):
 
     def __init__(self,
                  in_channels: int = 3,
+                 transform_input: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if transform_input and in_channels != 3:
+            raise ValueError('transform_input re-normalises 3 RGB channels; '
+                             f'got in_channels={in_channels}')
         if init_cfg is None:
             init_cfg = [
                 dict(type='TruncNormal', layer='Conv2d', std=0.1, a=-2, b=2),
                 dict(type='Constant', layer='BatchNorm2d', val=1, bias=0)
             ]
         super().__init__(init_cfg=init_cfg)
+        self.transform_input = transform_input
         self.Conv2d_1a_3x3 = BasicConv2d(in_channels, 32, kernel_size=3,
                                          stride=2)
         self.Conv2d_2a_3x3 = BasicConv2d(32, 32, kernel_size=3)
@@ -208,6 +251,48 @@ class InceptionV3(BaseModule):
         self.Mixed_7c = InceptionE(2048)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of a batch of images.
+
+        Args:
+            x (torch.Tensor): [N, C, H, W] images, H, W >= 75.
+
+        Returns:
+            torch.Tensor: [N, 2048, H', W'] (8x8 for 299x299).
+        """
+        if self.transform_input:
+            x = transform_input(x)
         for layer in self.children():
             x = layer(x)
         return x
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str,
+                              local_metadata: dict, strict: bool,
+                              missing_keys: List[str],
+                              unexpected_keys: List[str],
+                              error_msgs: List[str]) -> None:
+        """Drop torchvision's classifier keys (``fc.*``, ``AuxLogits.*``)
+        before loading, with one log line, so that loading a torchvision
+        ImageNet checkpoint neither fails (strict) nor warns."""
+        dropped = _torchvision_head_keys(state_dict, prefix)
+        for key in dropped:
+            del state_dict[key]
+        if dropped:
+            print_log(
+                f'InceptionV3: ignored {len(dropped)} keys of torchvision\'s '
+                f'classifier heads ({", ".join(_head_names(dropped, prefix))}'
+                '); the recogniser\'s cls_head keeps its own initialisation',
+                logger='current', level=logging.INFO)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
+
+def _torchvision_head_keys(state_dict: dict, prefix: str) -> List[str]:
+    """Keys of ``state_dict`` under ``prefix`` + ``fc.`` / ``AuxLogits.``."""
+    heads: Tuple[str, ...] = tuple(f'{prefix}{h}.' for h in TORCHVISION_HEADS)
+    return [k for k in state_dict if k.startswith(heads)]
+
+
+def _head_names(keys: List[str], prefix: str) -> List[str]:
+    """``['AuxLogits.*', 'fc.*']`` for the heads that ``keys`` belong to."""
+    return sorted({k[len(prefix):].split('.', 1)[0] + '.*' for k in keys})
