@@ -1,7 +1,11 @@
-"""Importing the repository's scripts (tools/, demo/ are not packages)."""
+"""Importing and running the repository's scripts (tools/, demo/ are not
+packages)."""
 import importlib.util
+import os
 import os.path as osp
+import subprocess
 from types import ModuleType
+from typing import Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -15,3 +19,21 @@ def load_script(relative_path: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_script(args: Sequence[str], timeout: float = 900,
+               **kwargs) -> subprocess.CompletedProcess:
+    """Run a command (e.g. ``[sys.executable, 'tools/train.py', ...]``) in
+    the repository root with one torch thread, and fail with the tail of
+    its output if it exits non-zero.
+
+    Returns:
+        subprocess.CompletedProcess: with text ``stdout`` and ``stderr``.
+    """
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
+    proc = subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout, **kwargs)
+    if proc.returncode != 0:
+        raise AssertionError(f'{" ".join(args)} exited {proc.returncode}:\n'
+                             f'{proc.stdout[-3000:]}{proc.stderr[-3000:]}')
+    return proc

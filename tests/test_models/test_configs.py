@@ -12,6 +12,7 @@ from mmengine.dataset import Compose
 
 from mmactx.registry import MODELS, TRANSFORMS
 from mmactx.skeletons import COCO, COCO_POSEC3D_LIMBS, get_layout
+from mmactx.testing.schedules import epoch_lrs
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -159,22 +160,6 @@ def test_parsing_config_builds_and_forwards(path):
             mode='predict')
     assert torch.stack([p.pred_score for p in preds]).shape == (
         2, cfg.model.cls_head.num_classes)
-
-
-def epoch_lrs(cfg, epochs):
-    """The learning rate of each epoch under the config's schedule."""
-    from mmengine.registry import PARAM_SCHEDULERS
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)],
-                          lr=cfg.optim_wrapper.optimizer.lr)
-    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
-                  for s in cfg.param_scheduler]
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(opt.param_groups[0]['lr'])
-        opt.step()
-        for s in schedulers:
-            s.step()
-    return np.array(lrs)
 
 
 def test_eppnet_schedules_are_the_published_ones():

@@ -13,16 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from mmactx.testing import run_script as run
+
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 pytestmark = pytest.mark.slow
-
-
-def run(args, **kwargs):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900, **kwargs)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope='module')

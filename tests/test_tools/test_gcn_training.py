@@ -2,27 +2,17 @@
 a short schedule (configs/eppnet/synthetic_ntu3d_joint.py), and test.py
 dumps its raw scores."""
 import json
-import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 
 from mmactx.evaluation import load_predictions
+from mmactx.testing import run_script as run
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/eppnet/synthetic_ntu3d_joint.py'
 pytestmark = pytest.mark.slow
-
-
-def run(args):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 def test_synthetic_gcn_learns(tmp_path):

@@ -2,33 +2,23 @@
 a short training of configs/eppnet/nwucla_xview_joint.py; the split counts
 of a modelled full release; the published schedule of the configs."""
 import json
-import os
 import os.path as osp
-import subprocess
 import sys
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 
 from mmactx.datasets import safe_load_pickle
 from mmactx.datasets.converters.nwucla import ACTIONS
-from mmactx.registry import PARAM_SCHEDULERS
+from mmactx.testing import run_script as run
+from mmactx.testing.schedules import epoch_lrs
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = 'configs/eppnet/nwucla_xview_joint.py'
 STREAMS = ('joint', 'bone', 'joint_motion', 'bone_motion')
 # samples per view in the full NW-UCLA release (CTR-GCN's lists)
 RELEASE_VIEWS = {1: 516, 2: 504, 3: 464}
-
-
-def run(args):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 def write_sample(folder, name, frames, rng, label=None):
@@ -72,21 +62,6 @@ def test_converter_split_counts_of_the_full_release(tmp_path):
     assert len(data['annotations']) == 1484
     report = (tmp_path / 'nwucla_3d_report.txt').read_text()
     assert 'converted: 1484' in report and 'skipped: 2' in report
-
-
-def epoch_lrs(cfg, epochs):
-    """The learning rate of each epoch under the config's schedule."""
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)],
-                          lr=cfg.optim_wrapper.optimizer.lr)
-    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
-                  for s in cfg.param_scheduler]
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(opt.param_groups[0]['lr'])
-        opt.step()
-        for s in schedulers:
-            s.step()
-    return np.array(lrs)
 
 
 @pytest.mark.parametrize('stream', STREAMS)

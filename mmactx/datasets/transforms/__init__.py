@@ -12,8 +12,8 @@ from .formatting import PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import PoseCompact, PoseDecode
 from .parsing import LoadParsingMaps, ParsingFeatureMap
-from .pool_sampling import PoolSampleFrames
-from .sampling import UniformSampleFrames
+from .sampling import (FrameSampler, PoolSampleFrames,
+                       UniformSampleFrames)
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
 from .view_normalization import CenterOnJoint, MinMaxScale, RandomViewTransform
 
@@ -23,5 +23,5 @@ __all__ = [
     'PoseCompact', 'PoseDecode', 'RandomRotation3D',
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
-    'PoolSampleFrames', 'RandomViewTransform'
+    'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform'
 ]
