@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from mmactx.utils.cli import InputError
 from mmactx.utils.fileio import atomic_pickle_dump
 
 _ALLOWED_GLOBALS = {
@@ -46,8 +47,8 @@ class UnsafePickleError(pickle.UnpicklingError):
     """The pickle refers to a global outside the allowlist."""
 
 
-class AnnotationError(ValueError):
-    """An annotation file or record is malformed."""
+class AnnotationError(InputError):
+    """An annotation file or record is malformed (a ``ValueError``)."""
 
 
 class RestrictedUnpickler(pickle.Unpickler):

@@ -1,8 +1,10 @@
+from .cli import EXIT_INPUT_ERROR, InputError, run_cli
 from .fileio import (atomic_open, atomic_path, atomic_pickle_dump,
                      atomic_write_text)
 from .setup_env import register_all_modules
 
 __all__ = [
-    'atomic_open', 'atomic_path', 'atomic_pickle_dump', 'atomic_write_text',
-    'register_all_modules'
+    'EXIT_INPUT_ERROR', 'InputError', 'atomic_open', 'atomic_path',
+    'atomic_pickle_dump', 'atomic_write_text', 'register_all_modules',
+    'run_cli'
 ]
