@@ -10,6 +10,7 @@ mmactx's and keeps its traceback.
 """
 import os
 import pickle
+import signal
 import sys
 import textwrap
 from typing import Callable, List, Optional, Sequence
@@ -21,6 +22,14 @@ EXIT_INPUT_ERROR = 2
 class InputError(ValueError):
     """A user's input that mmactx refuses: a file, record, field or option.
     The message says which and why, and what to do where that is known."""
+
+
+def _exit_on_sigterm() -> None:
+    """``kill PID`` (SIGTERM) ends the tool like Ctrl-C does, through its
+    ``finally`` blocks, so that no temporary file is left behind."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM,
+                      lambda signum, frame: sys.exit(128 + signum))
 
 
 def _debug(argv: List[str]) -> bool:
@@ -49,6 +58,7 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = _debug(argv)
+    _exit_on_sigterm()
     try:
         main(argv)
     except (InputError, pickle.UnpicklingError) as e:

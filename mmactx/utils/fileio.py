@@ -4,7 +4,52 @@ import os.path as osp
 import pickle
 import tempfile
 from contextlib import contextmanager
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Sequence
+
+
+def _temporary_prefix(path: str) -> str:
+    """Start of the name of every temporary file of ``path``: hidden, and
+    followed by the writing process's id (``.{name}.{pid}-``)."""
+    return f'.{osp.basename(path)}.'
+
+
+def remove_stale_temporaries(path: str) -> list:
+    """Delete the temporary files that writers of ``path`` left behind when
+    they were killed (``SIGKILL``, a power cut): those whose process no
+    longer runs. Temporaries of running processes are kept.
+
+    Returns:
+        list[str]: The files removed.
+    """
+    directory = osp.dirname(osp.abspath(path))
+    prefix = _temporary_prefix(path)
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return removed
+    for name in names:
+        if not name.startswith(prefix):
+            continue
+        pid = name[len(prefix):].split('-', 1)[0]
+        if not pid.isdigit() or _process_runs(int(pid)):
+            continue
+        try:
+            os.remove(osp.join(directory, name))
+            removed.append(osp.join(directory, name))
+        except FileNotFoundError:  # another process cleaned it first
+            pass
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 @contextmanager
@@ -12,8 +57,11 @@ def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
     """A temporary file name beside ``path`` to write to; on a clean exit the
     file is renamed to ``path``, on an exception it is deleted.
 
-    The file gets the usual permissions (0666 less the umask), not the 0600
-    of a temporary file.
+    The temporary file is hidden and names its process
+    (``.{name}.{pid}-XXXX{suffix}``), so that temporaries of killed writers
+    are recognised and removed the next time ``path`` is written
+    (:func:`remove_stale_temporaries`). The file gets the usual permissions
+    (0666 less the umask), not the 0600 of a temporary file.
 
     Args:
         path (str): The final file.
@@ -22,7 +70,10 @@ def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
     """
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(
+        dir=directory, suffix=suffix,
+        prefix=f'{_temporary_prefix(path)}{os.getpid()}-')
     os.close(fd)
     try:
         yield tmp
@@ -34,6 +85,33 @@ def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def refuse_overwriting_inputs(outputs: Sequence[str],
+                              inputs: Sequence[str]) -> None:
+    """Stop before any work when an output file would replace an input (the
+    same file by another name or link included) or another output.
+
+    Raises:
+        InputError: naming the output and the input it would replace.
+    """
+    from .cli import InputError
+
+    def key(path: str) -> str:
+        return osp.normcase(osp.realpath(osp.abspath(path)))
+
+    seen = {}
+    for path in inputs:
+        seen.setdefault(key(path), f'the input {path}')
+    for path in outputs:
+        where = seen.get(key(path))
+        if where is None and osp.exists(path):
+            where = next((f'the input {p}' for p in inputs if osp.exists(p)
+                          and osp.samefile(p, path)), None)
+        if where is not None:
+            raise InputError(f'output {path} would replace {where}; choose '
+                             f'another output name')
+        seen[key(path)] = f'the output {path}'
 
 
 @contextmanager
