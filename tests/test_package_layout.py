@@ -26,6 +26,9 @@ def imported_modules(path: str):
 @pytest.mark.parametrize('layer, forbidden', [
     ('apis', 'mmactx.datasets'),
     ('datasets', 'mmactx.apis'),
+    ('models', 'mmactx.datasets'),
+    ('rendering', 'mmactx.datasets'),
+    ('rendering', 'mmactx.models'),
 ])
 def test_layers_do_not_import_each_other(layer, forbidden):
     files = glob(osp.join(ROOT, layer, '**', '*.py'), recursive=True)

@@ -2,5 +2,6 @@
 ``ResNet3dSlowOnly`` and ``I3DHead``; only what mmaction2 lacks lives here."""
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessors import HeatmapDataPreprocessor  # noqa: F401
+from .data_preprocessors import KeypointClips  # noqa: F401
 from .heatmap_rendering import HeatmapRenderer  # noqa: F401
 from .recognizers import HeatmapRecognizer3D  # noqa: F401

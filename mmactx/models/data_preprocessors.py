@@ -1,6 +1,7 @@
 """A data preprocessor that renders PoseC3D heatmap volumes on the model's
 device from packed keypoint clips (:class:`~mmactx.datasets.PackPoseClips`).
 """
+from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -9,6 +10,30 @@ from torch import Tensor
 
 from mmactx.registry import MODELS
 from .heatmap_rendering import HeatmapRenderer
+
+
+@dataclass(frozen=True, eq=False)
+class KeypointClips:
+    """A test batch whose volumes are rendered later, by the model: what
+    :class:`HeatmapDataPreprocessor` ``(defer_test=True)`` hands the
+    recognizer instead of a volume tensor.
+
+    Attributes:
+        clips (Tensor): float32 [B, K, M, T, V, 3] keypoint clips (x, y in
+            pixels of ``img_shape``, score) on the model's device.
+        img_shape (tuple[int, int]): ``(h, w)`` of the batch's coordinate
+            frame.
+        double (bool): Whether the mirrored views (the flip test) follow
+            the K original ones.
+    """
+    clips: Tensor
+    img_shape: Tuple[int, int]
+    double: bool
+
+    @property
+    def num_views(self) -> int:
+        """Views per sample: K, or 2K with the flip test."""
+        return self.clips.shape[1] * (1 + self.double)
 
 
 @MODELS.register_module()
@@ -23,9 +48,10 @@ class HeatmapDataPreprocessor(BaseDataPreprocessor):
         renderer (dict): ``GeneratePoseTarget`` arguments (sigma, use_score,
             with_kp, with_limb, skeletons, left_kp, right_kp, left_limb,
             right_limb, scaling); ``double`` comes from the pipeline.
-        defer_test (bool): In test mode, hand the clips to the recognizer
-            unrendered, so that :class:`HeatmapRecognizer3D` renders them
-            chunk by chunk. Defaults to False.
+        defer_test (bool): In test mode, hand the recognizer the clips
+            unrendered, as :class:`KeypointClips`, so that
+            :class:`HeatmapRecognizer3D` renders them chunk by chunk.
+            Defaults to False.
     """
 
     def __init__(self, renderer: Optional[Dict] = None,
@@ -68,6 +94,12 @@ class HeatmapDataPreprocessor(BaseDataPreprocessor):
         return torch.stack([(volume if v < K else mirrored)[:, where[v % K]]
                             for v in views], 1)
 
+    def render_views(self, batch: KeypointClips,
+                     views: Optional[range] = None) -> Tensor:
+        """Volumes [B, len(views), C, T, H, W] of some views of a deferred
+        batch (all by default); see :meth:`render`."""
+        return self.render(batch.clips, batch.img_shape, batch.double, views)
+
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)
         inputs, samples = data['inputs'], data['data_samples']
@@ -75,6 +107,7 @@ class HeatmapDataPreprocessor(BaseDataPreprocessor):
             else inputs
         img_shape, double = self.batch_meta(samples)
         if not training and self.defer_test:
-            return dict(inputs=clips, data_samples=samples)
+            return dict(inputs=KeypointClips(clips, img_shape, double),
+                        data_samples=samples)
         return dict(inputs=self.render(clips, img_shape, double),
                     data_samples=samples)

@@ -1,4 +1,5 @@
-"""Random skeleton samples with the edge cases of the heatmap contract."""
+"""Random skeleton samples with the edge cases of the heatmap contract, and
+the inputs of the benchmarks."""
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -66,3 +67,38 @@ def ntu_like_samples(num: int, frames: int = 100,
         record.update(modality='Pose', start_index=0)
         samples.append(record)
     return samples
+
+
+def spread_samples(num: int, frames: int = 100, seed: int = 0) -> List[Dict]:
+    """:func:`ntu_like_samples` whose joints are scattered uniformly over a
+    1080x1080 square of the frame, independently in every frame.
+
+    ``PoseCompact`` crops the keypoints' box, so after a PoseC3D pipeline's
+    resizes the joints spread over the whole heatmap and the limbs are
+    long: the worst case of a limb renderer (whose cost grows with the
+    window pixels), about 5x the window pixels of NTU-like skeletons.
+    """
+    samples = ntu_like_samples(num, frames, seed)
+    for i, record in enumerate(samples):
+        rng = np.random.default_rng(seed + i)
+        h, w = record['img_shape']
+        side = min(h, w)
+        corner = ((w - side) / 2, (h - side) / 2)
+        record['keypoint'] = rng.uniform(
+            corner, (corner[0] + side, corner[1] + side),
+            record['keypoint'].shape).astype(np.float16)
+    return samples
+
+
+def pose_clips(samples: List[Dict], persons: int) -> np.ndarray:
+    """Samples as one float32 [N, persons, T, V, 3] batch of keypoint clips
+    (x, y, score), what ``PackPoseClips`` packs: missing persons are padded
+    with NaN coordinates and score 0 (not drawn)."""
+    T, V = samples[0]['keypoint'].shape[1:3]
+    clips = np.full((len(samples), persons, T, V, 3), np.nan, np.float32)
+    clips[..., 2] = 0
+    for i, record in enumerate(samples):
+        m = record['keypoint'].shape[0]
+        clips[i, :m, ..., :2] = record['keypoint'][..., :2]
+        clips[i, :m, ..., 2] = record['keypoint_score']
+    return clips

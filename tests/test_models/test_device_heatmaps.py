@@ -146,3 +146,43 @@ def test_training_step_on_device_volumes():
                                                            lr=0.01)))
     losses = model.train_step(batch, optim)
     assert torch.isfinite(losses['loss_cls'])
+
+
+def test_deferred_test_batch_is_explicit_and_the_model_keeps_no_state():
+    """The preprocessor hands the recognizer a KeypointClips through
+    mmengine's test_step / val_step; the recognizer dispatches on its type
+    and keeps nothing between calls."""
+    from mmactx.models import KeypointClips
+    path = osp.join(ROOT, 'configs', 'posec3d', 'device',
+                    'ntu60_xsub_joint.py')
+    cfg = Config.fromfile(path)
+    pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
+    pipeline[0]['num_clips'] = 2
+    pipeline[0]['clip_len'] = 8
+    batch = pseudo_collate([run(pipeline, record(seed=s), s)
+                            for s in range(2)])
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    data = model.data_preprocessor(batch, training=False)
+    deferred = data['inputs']
+    assert isinstance(deferred, KeypointClips)
+    assert deferred.img_shape == (64, 64) and deferred.double
+    assert tuple(deferred.clips.shape) == (2, 2, 2, 8, 17, 3)
+    assert deferred.num_views == 4
+    attributes = set(vars(model))
+    with torch.no_grad():
+        scores = [
+            torch.stack([p.pred_score for p in out])
+            for out in (model.test_step(batch), model.val_step(batch),
+                        model(**data, mode='predict'))
+        ]
+    assert set(vars(model)) == attributes
+    for other in scores[1:]:
+        torch.testing.assert_close(other, scores[0], rtol=0, atol=0)
+    # outside test mode every view is rendered at once
+    volume = model.data_preprocessor.render_views(deferred)
+    assert tuple(volume.shape) == (2, 4, 17, 8, 64, 64)
+    with torch.no_grad():
+        feats = model(deferred, mode='tensor')
+        torch.testing.assert_close(feats, model(volume, mode='tensor'))
+    assert feats.shape[0] == 2 * 4

@@ -100,3 +100,31 @@ def test_warm_up_runs_at_least_once_and_until_the_time_is_spent(
     # each call reads the clock twice: 2 ms per call
     assert bench.warm_up(pipeline, dict(x=2), seed=0, min_ms=9) == 5
     assert calls == [1] + [2] * 5
+
+
+def test_spread_case_renders_long_limbs(bench):
+    """The spread case's joints cover the whole heatmap after the pipeline,
+    and both pipelines still agree on them."""
+    from mmactx.rendering.rules import window
+    from mmactx.skeletons import COCO_POSEC3D_LIMBS
+    case = bench.CASE_BY_KEY['heatmap-limb-spread']
+    assert case.inputs == 'spread' and case.heatmap_only
+    pixels = {}
+    for kind in ('ntu', 'spread'):
+        samples = bench.make_inputs(kind, 1, 60, 0)
+        with bench.preserved_global_rngs():
+            _, _, inputs = bench.prepare_case(case, samples)
+        kp = inputs[0]['keypoint'].astype(np.float32)
+        a, b = (kp[:, :, [limb[i] for limb in COCO_POSEC3D_LIMBS]]
+                for i in (0, 1))
+        sx, lx = window(np.minimum(a, b)[..., 0], np.maximum(a, b)[..., 0],
+                        0.6, 56)
+        sy, ly = window(np.minimum(a, b)[..., 1], np.maximum(a, b)[..., 1],
+                        0.6, 56)
+        pixels[kind] = np.clip((lx - sx + 1) * (ly - sy + 1), 0, None).sum()
+    assert pixels['spread'] > 3 * pixels['ntu']
+    with bench.preserved_global_rngs(), bench.mmaction_numpy2_compat():
+        result = bench.run_case(case, bench.make_inputs('spread', 1, 60, 0),
+                                repeats=1, warmup_ms=0)
+    assert result.max_abs_diff <= bench.TOLERANCE
+    assert result.output_shape == [48, 17, 56, 56]  # the heatmap step's

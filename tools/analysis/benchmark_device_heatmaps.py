@@ -15,8 +15,10 @@ device: ``configs/posec3d/device``):
   chunks (``max_testing_views``), each measured in a fresh subprocess (peak
   resident memory above the state before the test step; on CUDA, the peak
   allocated GPU memory);
-* on a CUDA machine, training iterations per second of the joint config
-  with each data path (``--iters``).
+* on a CUDA machine, training iterations per second of each config (joints,
+  limbs) with each data path: the CPU transform in the loop (volumes copied
+  to the GPU) or keypoints rendered on the GPU (``--iters``; data
+  preparation included, in this one process).
 
 Ratios are printed beside the targets of the issue: DataLoader bytes at
 least 100x fewer, the device path on CPU no slower than the CPU transform,
@@ -58,7 +60,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='torch device of the rendering and the model '
                         '(default: cuda if available, else cpu)')
     parser.add_argument('--iters', type=int, default=20,
-                        help='training iterations timed per path on CUDA')
+                        help='training iterations timed per path on CUDA '
+                        '(0: none)')
     parser.add_argument('--skip-memory', action='store_true',
                         help='skip the test-memory subprocesses')
     parser.add_argument('--json', help='also write the results here')
@@ -208,9 +211,13 @@ def test_memory(kind: str, device: str) -> Dict:
 
 
 def train_speed(kind: str, records, device: str, iters: int) -> Dict:
-    """Training iterations per second of each data path (CUDA only), data
-    preparation included, with the published batch."""
-    import torch
+    """Training iterations per second of each data path, data preparation
+    included, with the published optimizer on a batch of ``records``.
+
+    Returns:
+        dict: ``cpu`` (CPU transform) and ``device`` (rendering on
+        ``device``) iterations/s, and ``ratio`` (device / cpu).
+    """
     from mmengine.config import Config
     from mmengine.dataset import pseudo_collate
     from mmengine.optim import build_optim_wrapper
@@ -227,12 +234,12 @@ def train_speed(kind: str, records, device: str, iters: int) -> Dict:
             batch = pseudo_collate(run_samples(pipeline, records))
             model.train_step(batch, optim)
 
-        step()
-        torch.cuda.synchronize()
+        step()  # warm-up (cuDNN's algorithm search, allocator)
+        sync(device)
         start = time.perf_counter()
         for _ in range(iters):
             step()
-        torch.cuda.synchronize()
+        sync(device)
         result[name] = iters / (time.perf_counter() - start)
     result['ratio'] = result['device'] / result['cpu']
     return result
@@ -271,12 +278,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
                   f'{m["chunked"][key]:.0f} MB -> {m["memory_ratio"]:.1f}x '
                   f'lower (target >= 5x); same scores: '
                   f'{np.allclose(m["all_at_once"]["scores"], m["chunked"]["scores"], atol=1e-5)}')  # noqa: E501
-        if device.startswith('cuda') and kind == 'joint':
+        if device.startswith('cuda') and args.iters > 0:
             entry['train_speed'] = s = train_speed(kind, records, device,
                                                    args.iters)
-            print(f'{kind}: training iterations/s: CPU rendering '
-                  f'{s["cpu"]:.2f}, device rendering {s["device"]:.2f} '
-                  f'({s["ratio"]:.2f}x)')
+            print(f'{kind}: training iterations/s on {device}, batch '
+                  f'{args.batch}: CPU transform {s["cpu"]:.2f}, rendering '
+                  f'on {device} {s["device"]:.2f} -> {s["ratio"]:.2f}x')
         report['kinds'][kind] = entry
     if args.json:
         from mmactx.utils.fileio import atomic_write_text

@@ -2,11 +2,13 @@
 
 Both pipelines are built from the same step dicts, taken from the published
 configs (so the benchmark always measures what the configs run), and run
-side by side in one process on the same NTU-like synthetic skeletons with the
-same random draws. The table gives ms per sample (median over repeats, mean
-over samples), the speed-up (mmaction2 / mmactx) beside its target, and the
-largest absolute difference of the two pipelines' outputs: a fast wrong
-pipeline is worthless.
+side by side in one process on the same synthetic skeletons with the same
+random draws: NTU-like skeletons, and for the ``*-spread`` cases joints
+scattered over the whole frame (:func:`mmactx.testing.poses.spread_samples`:
+long limbs, the worst case of the limb renderer). The table gives ms per
+sample (median over repeats, mean over samples), the speed-up (mmaction2 /
+mmactx) beside its target, and the largest absolute difference of the two
+pipelines' outputs: a fast wrong pipeline is worthless.
 
 Example::
 
@@ -52,6 +54,8 @@ class Case:
         heatmap_only (bool): Time only ``GeneratePoseTarget``, on the output
             of the pipeline's steps before it.
         target (float, optional): Speed-up the case should reach.
+        inputs (str): The skeletons, a key of :data:`INPUTS`: ``'ntu'``
+            (NTU-like) or ``'spread'`` (joints over the whole frame).
     """
     key: str
     name: str
@@ -59,6 +63,7 @@ class Case:
     split: str
     heatmap_only: bool = False
     target: Optional[float] = None
+    inputs: str = 'ntu'
 
 
 CASES: Tuple[Case, ...] = (
@@ -70,8 +75,20 @@ CASES: Tuple[Case, ...] = (
          heatmap_only=True, target=20.),
     Case('heatmap-limb', 'heatmap limb (train)', LIMB_CONFIG, 'train',
          heatmap_only=True, target=20.),
+    Case('heatmap-limb-spread', 'heatmap limb spread (train)', LIMB_CONFIG,
+         'train', heatmap_only=True, target=10., inputs='spread'),
 )
 CASE_BY_KEY = {case.key: case for case in CASES}
+# Generators of the skeletons of each kind of case: (num, frames, seed) ->
+# samples (names of mmactx.testing.poses).
+INPUTS = {'ntu': 'ntu_like_samples', 'spread': 'spread_samples'}
+
+
+def make_inputs(kind: str, num: int, frames: int, seed: int) -> List[Dict]:
+    """``num`` samples of ``frames`` frames of the skeletons ``kind`` (a key
+    of :data:`INPUTS`)."""
+    from mmactx.testing import poses
+    return getattr(poses, INPUTS[kind])(num, frames, seed)
 
 
 @dataclass
@@ -98,7 +115,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         description='Time mmactx and mmaction2 PoseC3D pipelines side by '
-        'side on the same synthetic NTU-like skeletons.')
+        'side on the same synthetic skeletons.')
     parser.add_argument('--samples', type=int, default=3,
                         help='different skeleton samples (default 3)')
     parser.add_argument('--repeats', type=int, default=3,
@@ -410,15 +427,18 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     print(f'numpy {env["numpy"]}, python {env["python"]}, '
           f'{env["cpu_count"]} CPUs, load average (1/5/15 min) before: '
           f'{load_before}')
-    from mmactx.testing.poses import ntu_like_samples
-    samples = ntu_like_samples(args.samples, args.frames, args.seed)
+    samples = {
+        kind: make_inputs(kind, args.samples, args.frames, args.seed)
+        for kind in sorted({CASE_BY_KEY[key].inputs for key in args.cases})
+    }
     results = []
     with preserved_global_rngs(), mmaction_numpy2_compat():
         for key in args.cases:
+            case = CASE_BY_KEY[key]
             start = time.perf_counter()
-            results.append(run_case(CASE_BY_KEY[key], samples, args.repeats,
+            results.append(run_case(case, samples[case.inputs], args.repeats,
                                     args.warmup_ms))
-            print(f'  {CASE_BY_KEY[key].name}: done in '
+            print(f'  {case.name}: done in '
                   f'{time.perf_counter() - start:.1f} s', flush=True)
     load_after = loadavg()
     print()
