@@ -19,6 +19,16 @@ import numpy as np
 Pairs = Tuple[Tuple[int, int], ...]
 
 
+def swap_order(num: int, left: Sequence[int],
+               right: Sequence[int]) -> List[int]:
+    """The permutation of ``num`` items (joints or limbs) that a horizontal
+    flip makes: ``left[i]`` and ``right[i]`` trade places, the rest stay."""
+    order = list(range(num))
+    for a, b in zip(left, right):
+        order[a], order[b] = b, a
+    return order
+
+
 @dataclass(frozen=True)
 class SkeletonLayout:
     """A named joint layout.
@@ -63,10 +73,7 @@ class SkeletonLayout:
 
     def flip_index(self) -> List[int]:
         """Joint permutation of a horizontal flip."""
-        order = list(range(self.num_joints))
-        for a, b in zip(self.left, self.right):
-            order[a], order[b] = b, a
-        return order
+        return swap_order(self.num_joints, self.left, self.right)
 
     def limb_flip_pairs(
             self, limbs: Sequence[Sequence[int]] = None

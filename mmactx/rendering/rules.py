@@ -37,7 +37,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from mmactx.skeletons import COCO
+from mmactx.skeletons import COCO, swap_order
 from .backend import Array, array_namespace
 
 # Half-width of a window, in sigmas.
@@ -199,16 +199,6 @@ def limb_shape(ax: Array, ay: Array, bx: Array, by: Array, va: Array,
         inv=xp.where(point, 0., inv))
 
 
-def flip_order(num: int, left: Sequence[int],
-               right: Sequence[int]) -> List[int]:
-    """Permutation of ``num`` items that swaps ``left[i]`` and
-    ``right[i]``."""
-    order = list(range(num))
-    for i, j in zip(left, right):
-        order[i], order[j] = j, i
-    return order
-
-
 @dataclass(frozen=True)
 class HeatmapSpec:
     """What to render: the arguments of ``GeneratePoseTarget``, checked and
@@ -279,10 +269,10 @@ class HeatmapSpec:
         """Channel permutation of a horizontal flip of the volume."""
         order = []
         if self.with_kp:
-            order += flip_order(num_joints, self.left_kp, self.right_kp)
+            order += swap_order(num_joints, self.left_kp, self.right_kp)
         if self.with_limb:
             offset = num_joints * self.with_kp
-            order += [offset + i for i in flip_order(
+            order += [offset + i for i in swap_order(
                 len(self.skeletons), self.left_limb, self.right_limb)]
         return order
 

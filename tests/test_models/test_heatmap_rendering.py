@@ -7,7 +7,7 @@ import torch
 
 from mmactx.datasets.transforms import GeneratePoseTarget
 from mmactx.models.heatmap_rendering import HeatmapRenderer
-from mmactx.testing.poses import HEATMAP_CASES, make_pose_sample
+from mmactx.testing.poses import HEATMAP_CASES, make_pose_sample, pose_clips
 
 # plus joints and limbs in one volume, mirrored
 CASES = list(HEATMAP_CASES) + [dict(with_kp=True, with_limb=True,
@@ -15,16 +15,7 @@ CASES = list(HEATMAP_CASES) + [dict(with_kp=True, with_limb=True,
 
 
 def clips_of(samples, persons):
-    """Samples as one [N, persons, T, V, 3] tensor; missing persons are
-    padded with NaN coordinates (not drawn)."""
-    T, V = samples[0]['keypoint'].shape[1:3]
-    clips = torch.full((len(samples), persons, T, V, 3), float('nan'))
-    clips[..., 2] = 0
-    for i, s in enumerate(samples):
-        m = s['keypoint'].shape[0]
-        clips[i, :m, ..., :2] = torch.from_numpy(s['keypoint'])
-        clips[i, :m, ..., 2] = torch.from_numpy(s['keypoint_score'])
-    return clips
+    return torch.from_numpy(pose_clips(samples, persons))
 
 
 @pytest.mark.parametrize('kwargs', CASES)
