@@ -57,6 +57,38 @@ def test_hook_writes_one_video_per_sample(tmp_path):
     assert not (tmp_path / 'off').exists()
 
 
+def test_hook_renders_keypoint_clips_with_the_models_preprocessor(
+        tmp_path, monkeypatch):
+    """Device configs pack keypoint clips; the hook draws their volumes."""
+    from types import SimpleNamespace
+
+    from mmactx.models import HeatmapDataPreprocessor
+    from mmactx.testing.poses import make_pose_sample, pose_clips
+    sample = make_pose_sample(np.random.RandomState(0), persons=1, spread=4)
+    clips = torch.from_numpy(pose_clips([sample], 1))  # [1, M, T, V, 3]
+    preprocessor = HeatmapDataPreprocessor(dict(sigma=0.6))
+    runner = SimpleNamespace(model=SimpleNamespace(
+        data_preprocessor=preprocessor))
+    out = ActionDataSample(metainfo=dict(img_shape=sample['img_shape']))
+    out.set_gt_label(0).set_pred_score(torch.tensor([0.6, 0.4]))
+    drawn = []
+    hook = PoseVisualizationHook(enable=True, out_dir=str(tmp_path))
+    import mmactx.engine.hooks as hooks
+    real = hooks.heatmap_frames
+
+    def spy(volume, *args, **kwargs):
+        drawn.append(volume)
+        return real(volume, *args, **kwargs)
+
+    monkeypatch.setattr(hooks, 'heatmap_frames', spy)
+    hook.after_val_iter(runner, 0, dict(inputs=[clips]), [out])
+    expected = preprocessor.render(clips[None], sample['img_shape'],
+                                   False)[0, 0].numpy()
+    assert drawn[0].shape == expected.shape  # [C, T, H, W], not a clip
+    np.testing.assert_array_equal(drawn[0], expected)
+    assert os.listdir(tmp_path) == ['val_0.mp4']
+
+
 @pytest.mark.parametrize('small, large', [((540, 960), (1080, 1920)),
                                           ((480, 640), (1440, 1920))])
 def test_text_and_lines_keep_their_size_relative_to_the_frame(small, large):

@@ -5,7 +5,9 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 
+from mmactx.models import HeatmapDataPreprocessor
 from mmactx.registry import HOOKS
 from mmactx.visualization import heatmap_frames, put_text_lines, write_video
 
@@ -19,6 +21,8 @@ class PoseVisualizationHook(Hook):
     volumes (so ``test.py --show-dir`` fails on pose configs). This hook
     draws the first view of each sample (the maximum over the joint or limb
     channels, colour-mapped) with the ground truth and the top predictions,
+    rendering it with the model's :class:`HeatmapDataPreprocessor` when the
+    pipeline packs keypoint clips (the ``configs/posec3d/device/`` configs),
     and writes ``<out_dir>/<frame_dir>.mp4``. It takes the same arguments
     that ``tools/test.py --show/--show-dir/--interval/--wait-time`` set.
 
@@ -64,6 +68,19 @@ class PoseVisualizationHook(Hook):
             return f'{label} {self.classes[label]}'
         return str(label)
 
+    @staticmethod
+    def _device_renderer(runner) -> Optional[HeatmapDataPreprocessor]:
+        """The model's :class:`HeatmapDataPreprocessor` when the pipeline
+        packs keypoint clips (``configs/posec3d/device/``), else None."""
+        model = getattr(runner, 'model', None)
+        if model is None:
+            return None
+        if is_model_wrapper(model):
+            model = model.module
+        preprocessor = getattr(model, 'data_preprocessor', None)
+        return preprocessor if isinstance(
+            preprocessor, HeatmapDataPreprocessor) else None
+
     def _draw(self, runner, batch_idx: int, data_batch: Dict,
               outputs: Sequence, prefix: str) -> None:
         if not self.enable:
@@ -73,14 +90,21 @@ class PoseVisualizationHook(Hook):
                 if prefix == 'test' else {}
             self.classes = list(meta.get('classes') or []) or None
         inputs = data_batch['inputs']
+        renderer = self._device_renderer(runner)
         first = batch_idx * len(outputs)
         for i, sample in enumerate(outputs):
             if (first + i) % self.interval:
                 continue
-            volume = inputs[i].detach().cpu().float().numpy()
-            if volume.ndim == 5:  # [views, K, T, H, W]: the first view
-                volume = volume[0]
-            frames = heatmap_frames(volume)
+            if renderer is not None:
+                # keypoint clips [K, M, T, V, 3]: the model renders them
+                clip = inputs[i][None, :1].to(renderer.device).float()
+                volume = renderer.render(clip, sample.metainfo['img_shape'],
+                                         False)[0, 0]
+            else:
+                volume = inputs[i]
+                if volume.dim() == 5:  # [views, K, T, H, W]: the first view
+                    volume = volume[0]
+            frames = heatmap_frames(volume.detach().cpu().float().numpy())
             scores = sample.pred_score.detach().cpu().numpy()
             top = np.argsort(-scores)[:self.topk]
             gt = int(np.asarray(sample.gt_label.cpu()).reshape(-1)[0])
