@@ -139,17 +139,16 @@ def load_checkpoints_weights_only() -> None:
     fixed on main by PR #1670, not released). We allowlist exactly the
     globals of :func:`mmengine_checkpoint_globals` and register a local-file
     loader that passes ``weights_only=True`` explicitly, so loading stays
-    safe on every torch version and a checkpoint cannot run code.
+    safe on every torch version and a checkpoint cannot run code. The loader
+    is :func:`mmactx.engine.checkpoint.load_local_checkpoint`, which also
+    turns torch's errors into messages naming the file.
     """
     from mmengine.runner.checkpoint import CheckpointLoader
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
 
     def load_from_local(filename, map_location):
-        filename = osp.expanduser(filename)
-        if not osp.isfile(filename):
-            raise FileNotFoundError(f'{filename} can not be found.')
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
+        from mmactx.engine.checkpoint import load_local_checkpoint
+        return load_local_checkpoint(filename, map_location)
 
     CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
 

@@ -14,9 +14,16 @@ class PoseDataset(BaseActionDataset):
 
     A drop-in replacement for mmaction's ``PoseDataset``: the pickle is read
     with a restricted unpickler (no code can run from it) and every selected
-    record is checked before training starts; a missing field, a keypoint
-    array of the wrong shape, a label outside ``num_classes`` or an unknown
-    split name raise an error naming the file, the record and the field.
+    record is checked before training starts
+    (:func:`~mmactx.datasets.annotation_io.load_annotations`); a missing
+    field, a keypoint array of the wrong shape or dtype or with NaN/inf, a
+    label outside ``num_classes``, an ``img_shape`` that is not ``(h, w)``,
+    two records with one ``frame_dir``, a split naming a frame_dir that no
+    record has, or an unknown split name raise an
+    :class:`~mmactx.datasets.annotation_io.AnnotationError` naming the file,
+    the record and the field (the tools print it as one paragraph and exit
+    with code 2). Numpy integer labels are turned into ints, which
+    mmaction's ``PackActionInputs`` requires.
 
     Args:
         ann_file (str): Path to the ``.pkl`` annotation file.

@@ -4,8 +4,8 @@ from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from .annotation_io import (AnnotationError, check_record, safe_load_pickle,
-                            split_records)
+from .annotation_io import (AnnotationError, check_records, check_split,
+                            frame_dir_index, safe_load_pickle, split_records)
 
 
 def _stats(values: Sequence[float]) -> Dict[str, float]:
@@ -38,7 +38,8 @@ def missing_joints(record: Dict) -> tuple:
 
 def summarize(path: str,
               class_names: Optional[Sequence[str]] = None) -> Dict:
-    """Summarise an annotation file (read safely and checked).
+    """Summarise an annotation file (read safely and checked: every
+    record, unique frame_dirs and every split).
 
     Args:
         path (str): The annotation file.
@@ -54,9 +55,11 @@ def summarize(path: str,
     records, splits = split_records(safe_load_pickle(path), path)
     if not records:
         raise AnnotationError(f'{path}: the file holds no records')
-    for i, record in enumerate(records):
-        check_record(record, i, path)
+    check_records(records, None, path)
+    index = frame_dir_index(records, path)
     splits = splits or {}
+    for name in splits:
+        check_split(splits, name, index, path)
     labels = Counter(int(r['label']) for r in records)
     counts = np.array([missing_joints(r) for r in records], dtype=np.int64)
     kp0 = records[0]['keypoint']

@@ -66,8 +66,10 @@ def run_cli(main: Callable[[Optional[Sequence[str]]], object],
             raise
         name = prog or os.path.basename(sys.argv[0]) or 'mmactx'
         message = ' '.join(str(e).split()) or type(e).__name__
+        # paths stay whole, so that they can be copied
         print(textwrap.fill(f'{name}: error: {message}', width=79,
-                            subsequent_indent='  '),
+                            subsequent_indent='  ', break_long_words=False,
+                            break_on_hyphens=False),
               file=sys.stderr)
         print('  (--debug or MMACTX_DEBUG=1 shows the traceback)',
               file=sys.stderr)

@@ -3,6 +3,8 @@ resuming a killed run, the summary, and a training step on the outputs."""
 import json
 import os
 import os.path as osp
+import pickle
+import re
 import shutil
 import signal
 import subprocess
@@ -288,3 +290,210 @@ def test_ntu_outputs_train(ntu_dir, tmp_path):
     train_step(dict(type='PoseDataset', ann_file=str(out / 'ntu60_3d.pkl'),
                     split='xview_train', pipeline=gcn_pipeline,
                     num_classes=60), gcn)
+
+
+# ------------------------------------------------------ bad raw inputs
+def one_line(text):
+    """A wrapped paragraph of stderr as one line (run_cli's textwrap also
+    breaks paths after a hyphen)."""
+    return ' '.join(re.sub(r'-\n\s+', '-', text).split())
+
+
+def cli(main, argv, capsys):
+    """Run a tool's main as its ``__main__`` block does; return the exit
+    code and stderr as one line."""
+    from mmactx.utils.cli import run_cli
+    try:
+        code = run_cli(main, argv, prog='tool.py')
+    except SystemExit as e:
+        code = e.code
+    return code, one_line(capsys.readouterr().err)
+
+
+def test_ntu_stray_and_broken_files_are_skipped_not_decisive(
+        ntu_dir, tmp_path, capsys):
+    folder = tmp_path / 'raw'
+    shutil.copytree(ntu_dir, folder)
+    # a stray file with an action outside NTU120 used to flip auto to ntu120
+    # and be written with label 998
+    ntu_file(folder, 'S001C001P001R001A999', 8)
+    good = ntu_file(folder, 'S001C002P002R002A007', 9)
+    with open(good) as f:
+        text = f.read()
+    (folder / 'S001C002P002R002A008.skeleton').write_text(text + '1\nxyz\n')
+    out = tmp_path / 'out'
+    convert_ntu.main([str(folder), '--out-dir', str(out), '--workers', '0'])
+    printed = capsys.readouterr().out
+    assert '--dataset auto: ntu60 (12 files)' in printed
+    report = (out / 'ntu60_report.txt').read_text()
+    assert ("S001C001P001R001A999.skeleton\tbad_name\t'S001C001P001R001A999"
+            ".skeleton': action 999 is outside the actions 1..120") in report
+    assert 'S001C002P002R002A008.skeleton\ttrailing_data\tline ' in report
+    data = safe_load_pickle(str(out / 'ntu60_3d.pkl'))
+    labels = [r['label'] for r in data['annotations']]
+    assert max(labels) < 60 and len(labels) == 7
+
+
+def test_ntu_resume_converts_a_fixed_input_again(ntu_dir, tmp_path, capsys):
+    folder = tmp_path / 'raw'
+    shutil.copytree(ntu_dir, folder)
+    out = tmp_path / 'out'
+    args = [str(folder), '--out-dir', str(out), '--workers', '0',
+            '--keep-parts']
+    convert_ntu.main(args)
+    assert 'converted 6 files, skipped 3' in capsys.readouterr().out
+    # the same inputs: the kept parts are reused
+    convert_ntu.main(args)
+    assert 'resuming: 9 of 9 files' in capsys.readouterr().out
+    # the truncated file is fixed (same name): it is converted this time
+    shutil.copy(folder / 'S001C001P001R001A001.skeleton',
+                folder / 'S001C001P001R002A001.skeleton')
+    convert_ntu.main(args)
+    printed = capsys.readouterr().out
+    assert 'starting over' in printed and 'resuming' not in printed
+    assert 'converted 7 files, skipped 2' in printed
+    report = (out / 'ntu60_report.txt').read_text()
+    assert 'S001C001P001R002A001.skeleton\ttruncated' not in report
+
+
+def kinetics_release(root, videos, pose_scale=None):
+    """``{split: {video: label_index}}`` -> the release's folders and label
+    files."""
+    rng = np.random.default_rng(0)
+    for split, labels in videos.items():
+        folder = root / f'kinetics_{split}'
+        folder.mkdir(parents=True)
+        for vid, label in labels.items():
+            frames = [dict(frame_index=t + 1, skeleton=[dict(
+                pose=(rng.uniform(0, 1, 36) *
+                      (pose_scale or {}).get(vid, 1)).tolist(),
+                score=rng.uniform(0.2, 1, 18).tolist())]) for t in range(4)]
+            (folder / f'{vid}.json').write_text(json.dumps(
+                dict(data=frames, label='x', label_index=label)))
+        (root / f'kinetics_{split}_label.json').write_text(json.dumps({
+            vid: dict(has_skeleton=True, label='x', label_index=label)
+            for vid, label in labels.items()}))
+
+
+def test_kinetics_duplicates_labels_and_pixels(tmp_path, capsys):
+    kinetics_release(tmp_path, dict(
+        train=dict(t1=0, both=1, big=2, px=3),
+        val=dict(v1=0, both=1)), pose_scale=dict(px=340.0))
+    label_file = tmp_path / 'kinetics_train_label.json'
+    labels = json.loads(label_file.read_text())
+    labels['big']['label_index'] = 5000
+    label_file.write_text(json.dumps(labels))
+    out = str(tmp_path / 'k.pkl')
+    convert_kinetics_skeleton.main([str(tmp_path), '--out', out,
+                                    '--workers', '0'])
+    assert 'converted 3 files, skipped 3' in capsys.readouterr().out
+    data = safe_load_pickle(out)
+    # the video in train and val is kept once, in train
+    assert data['split'] == dict(train=['both', 't1'], val=['v1'])
+    assert all(np.isfinite(r['keypoint']).all()
+               for r in data['annotations'])
+    report = (tmp_path / 'k_report.txt').read_text()
+    assert "big.json\tbad_label\tlabel_index 5000 is outside 0..399" in report
+    assert 'px.json\tnot_normalised\tframe_index 1: coordinate' in report
+    assert ("both.json\tduplicate\tframe_dir 'both' came before, from "
+            "kinetics_train/both.json; this copy from kinetics_val/both.json"
+            " is left out") in report
+
+
+def test_nwucla_other_views_and_absurd_coordinates(tmp_path, capsys):
+    folder = tmp_path / 'all_sqe'
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ('a01_s01_e00_v01', 'a02_s01_e00_v03', 'a03_s01_e00_v04',
+                 'a04_s01_e00_v02'):
+        skel = rng.normal(0, 0.3, (6, 20, 3))
+        if name.endswith('v02'):
+            skel[3, 2, 0] = 1e30
+        (folder / f'{name}.json').write_text(json.dumps(
+            dict(skeletons=skel.tolist())))
+    out = str(tmp_path / 'u.pkl')
+    convert_nwucla.main([str(folder), '--out', out])
+    assert 'converted 2 files, skipped 2' in capsys.readouterr().out
+    assert safe_load_pickle(out)['split'] == dict(
+        xview_train=['a01_s01_e00_v01'], xview_val=['a02_s01_e00_v03'])
+    report = (tmp_path / 'u_report.txt').read_text()
+    assert 'a03_s01_e00_v04.json\tbad_name\t' in report
+    assert ('a04_s01_e00_v02.json\tabsurd_coordinates\tframe 3, joint 2: '
+            'coordinate 1e+30 m is beyond 100 m') in report
+
+
+def test_bad_command_inputs_exit_2_with_one_paragraph(
+        ntu_dir, tmp_path, capsys):
+    bad_labels = tmp_path / 'k'
+    kinetics_release(bad_labels, dict(train=dict(t1=0)))
+    (bad_labels / 'kinetics_train_label.json').write_text('{"t1": ')
+    nan = tmp_path / 'nan.pkl'
+    kp = np.zeros((1, 2, 17, 2), np.float32)
+    kp[0, 1, 3, 0] = np.nan
+    nan.write_bytes(pickle.dumps([dict(
+        frame_dir='a', label=0, keypoint=kp, keypoint_score=np.ones(
+            (1, 2, 17)), img_shape=(10, 10))]))
+    cases = [
+        (convert_ntu.main, [str(ntu_dir), '--out-dir', str(tmp_path / 'o'),
+                            '--ignore-list', str(tmp_path / 'none.txt')],
+         r'ignore list \S*none.txt does not exist'),
+        (convert_kinetics_skeleton.main, [str(bad_labels), '--out',
+                                          str(tmp_path / 'k.pkl')],
+         r'kinetics_train_label.json: not a readable json label file'),
+        (summarize_annotations.main, [str(nan)],
+         r"nan.pkl: record 0 \(frame_dir='a'\): field 'keypoint': nan at "
+         r'person 0, frame 1, joint 3'),
+        (summarize_annotations.main, [str(nan), '--label-map',
+                                      str(tmp_path / 'l.txt')],
+         r'label map \S*l.txt does not exist'),
+    ]
+    for main, argv, message in cases:
+        code, err = cli(main, argv, capsys)
+        assert code == 2, (argv, err)
+        assert err.startswith('tool.py: error: ') and 'Traceback' not in err
+        assert re.search(message, err), err
+
+
+def test_generate_synthetic_refuses_one_file_for_two_outputs(tmp_path):
+    out = str(tmp_path / 'syn.pkl')
+    proc = subprocess.run(
+        [sys.executable, 'tools/data/generate_synthetic.py', out,
+         '--label-map', out, '--train-per-class', '1', '--val-per-class',
+         '0'], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert f'output {out} would replace the output {out}' in one_line(
+        proc.stderr)
+    assert not os.path.exists(out)
+
+
+def test_killed_final_write_leaves_a_temporary_the_next_run_removes(
+        ntu_dir, tmp_path):
+    """SIGKILL while the output is half written: the hidden temporary is
+    beside the output, and the next run (of any converter writing it)
+    removes it."""
+    out = tmp_path / 'out'
+    script = (
+        'import os, signal, sys\n'
+        'from mmactx.datasets import annotation_io\n'
+        'from mmactx.utils import fileio\n'
+        'def dump(obj, path):\n'
+        '    with fileio.atomic_open(path) as f:\n'
+        '        f.write(b"half a pickle" * 100000)\n'
+        '        f.flush()\n'
+        '        os.kill(os.getpid(), signal.SIGKILL)\n'
+        'annotation_io.atomic_pickle_dump = dump\n'
+        'sys.path.insert(0, "tools/data")\n'
+        'import convert_ntu\n'
+        f'convert_ntu.main([{str(ntu_dir)!r}, "--out-dir", {str(out)!r},'
+        ' "--workers", "0"])\n')
+    proc = subprocess.run([sys.executable, '-c', script], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    left = [n for n in os.listdir(out) if n.endswith('.tmp')]
+    assert len(left) == 1 and left[0].startswith('.ntu60_3d.pkl.')
+    assert os.path.getsize(out / left[0]) == 1300000
+    assert not (out / 'ntu60_3d.pkl').exists()
+
+    convert_ntu.main([str(ntu_dir), '--out-dir', str(out), '--workers', '0'])
+    assert sorted(os.listdir(out)) == ['ntu60_2d.pkl', 'ntu60_3d.pkl',
+                                       'ntu60_report.txt']

@@ -8,8 +8,10 @@ reads ``kinetics_train/*.json`` and ``kinetics_val/*.json`` with their
 are skipped) and writes one file with the splits ``train`` and ``val``:
 OpenPose-18 joints in pixels of the 340x256 frame, mapped to COCO-17 by
 default so the PoseC3D configs apply (``--layout openpose`` keeps the 18
-joints). Parallel and resumable; skipped files and their reasons go to
-``<out without .pkl>_report.txt``. See
+joints). A video in both folders is converted once, into ``train``; files
+whose coordinates are not normalised or whose ``label_index`` is not below
+``--num-classes`` (400) are skipped. Parallel and resumable; skipped files
+and their reasons go to ``<out without .pkl>_report.txt``. See
 :mod:`mmactx.datasets.converters.kinetics`.
 """
 import argparse
@@ -21,7 +23,11 @@ import sys
 from typing import Dict, List, Optional
 
 from mmactx.datasets.converters.batch import convert_command
-from mmactx.datasets.converters.kinetics import convert_release_file
+from mmactx.datasets.converters.kinetics import (NUM_CLASSES,
+                                                 convert_release_file,
+                                                 label_file_of,
+                                                 read_label_file)
+from mmactx.utils.cli import run_cli
 
 SPLIT_FOLDERS = {'train': 'kinetics_train', 'val': 'kinetics_val'}
 
@@ -40,6 +46,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         default='coco',
                         help='joints written: COCO-17 or the 18 OpenPose '
                         'joints (default: coco)')
+    parser.add_argument('--num-classes', type=int, default=NUM_CLASSES,
+                        help='label_index must be below this; other videos '
+                        f'are skipped (default: {NUM_CLASSES}, Kinetics-400)')
     parser.add_argument('--max-persons', type=int, default=2,
                         help='persons kept per frame, best score first '
                         '(default: 2, as ST-GCN)')
@@ -52,6 +61,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.max_persons < 1:
         parser.error('--max-persons must be at least 1')
+    if args.num_classes < 1:
+        parser.error('--num-classes must be at least 1')
     return args
 
 
@@ -62,8 +73,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     for split, folder in SPLIT_FOLDERS.items():
         found = sorted(glob.glob(osp.join(args.root, folder, '*.json')))
         files += found
-        split_of.update(
-            (osp.splitext(osp.basename(p))[0], split) for p in found)
+        # a video in train and in val is converted once, from train (the
+        # first); its val copy is reported as a duplicate
+        for path in found:
+            split_of.setdefault(osp.splitext(osp.basename(path))[0], split)
+        if found and osp.isfile(label_file_of(found[0])):
+            read_label_file(label_file_of(found[0]))  # refuse a broken one
     if not files:
         sys.exit(f'{args.root}: no json files in '
                  f'{" or ".join(SPLIT_FOLDERS.values())}')
@@ -79,14 +94,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     convert_command(
         files,
         functools.partial(convert_release_file, layout=args.layout,
-                          max_persons=args.max_persons),
+                          max_persons=args.max_persons,
+                          num_classes=args.num_classes),
         outputs, report,
         title=f'Kinetics-skeleton from {osp.abspath(args.root)}',
         fingerprint=dict(tool='convert_kinetics_skeleton',
                          layout=args.layout, max_persons=args.max_persons,
-                         version=1),
+                         num_classes=args.num_classes, version=2),
         workers=args.workers, keep_parts=args.keep_parts)
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

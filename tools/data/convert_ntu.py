@@ -24,6 +24,7 @@ from typing import List, Optional
 from mmactx.datasets.converters.batch import SkipSample, convert_command
 from mmactx.datasets.converters.ntu import (build_splits, convert_ntu_file,
                                             parse_name, read_ignore_list)
+from mmactx.utils.cli import run_cli
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -37,7 +38,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         default='auto',
                         help='ntu60 keeps setups 1-17 and actions 1-60 '
                         '(other files are skipped); auto picks ntu120 if '
-                        'any file is outside NTU60 (default: auto)')
+                        'any file is outside NTU60 (files whose ids are '
+                        'outside NTU120, e.g. A999, are skipped and count '
+                        'for neither; default: auto)')
     parser.add_argument('--out-dir', default='data/skeleton',
                         help='output folder (default: data/skeleton)')
     parser.add_argument('--layout-2d', choices=['coco', 'ntu'],
@@ -73,10 +76,16 @@ def main(argv: Optional[List[str]] = None) -> None:
             names[path] = None  # the converter reports it
     dataset = args.dataset
     if dataset == 'auto':
-        outside = any(n is not None and not n.in_ntu60()
-                      for n in names.values())
+        # names outside the NTU RGB+D 120 ids (e.g. A999) are None: they are
+        # skipped with their reason and decide nothing
+        outside = [osp.basename(p) for p, n in names.items()
+                   if n is not None and not n.in_ntu60()]
         dataset = 'ntu120' if outside else 'ntu60'
         print(f'--dataset auto: {dataset} ({len(files)} files)')
+        if outside:
+            print(f'  {len(outside)} of them outside NTU60 (setup > 17 or '
+                  f'action > 60), e.g. {outside[0]}; --dataset ntu60 skips '
+                  'them instead')
 
     skipped, paths = [], []
     for path in files:
@@ -103,11 +112,11 @@ def main(argv: Optional[List[str]] = None) -> None:
         report,
         title=f'{dataset} from {osp.abspath(args.skeleton_dir)}',
         fingerprint=dict(tool='convert_ntu', dataset=dataset,
-                         layout_2d=args.layout_2d, version=1),
+                         layout_2d=args.layout_2d, version=2),
         workers=args.workers,
         skipped=skipped,
         keep_parts=args.keep_parts)
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -4,7 +4,8 @@
         --out data/skeleton/nwucla_3d.pkl
 
 The 10 actions are relabelled 0..9 and the file gets the cross-view split
-(``xview_train``: views 1 and 2, ``xview_val``: view 3). Skipped files and
+(``xview_train``: views 1 and 2, ``xview_val``: view 3); files of another
+view, or with coordinates beyond 100 m, are skipped. Skipped files and
 their reasons go to ``<out without .pkl>_report.txt``. See
 :mod:`mmactx.datasets.converters.nwucla`.
 """
@@ -17,6 +18,7 @@ from typing import List, Optional
 from mmactx.datasets.converters.batch import convert_command
 from mmactx.datasets.converters.nwucla import (build_splits,
                                                convert_nwucla_file)
+from mmactx.utils.cli import run_cli
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -43,9 +45,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     convert_command(
         files, convert_nwucla_file, outputs, report,
         title=f'NW-UCLA from {osp.abspath(args.json_dir)}',
-        fingerprint=dict(tool='convert_nwucla', version=1),
+        fingerprint=dict(tool='convert_nwucla', version=2),
         workers=args.workers)
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

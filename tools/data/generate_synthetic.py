@@ -15,6 +15,8 @@ from typing import List, Optional
 from mmactx.datasets.annotation_io import save_annotations
 from mmactx.datasets.label_names import write_label_names
 from mmactx.datasets.synthetic import CLASSES, LAYOUTS, generate_dataset
+from mmactx.utils.cli import run_cli
+from mmactx.utils.fileio import refuse_overwriting_inputs
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -48,6 +50,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    refuse_overwriting_inputs([args.out] + [args.label_map] * bool(
+        args.label_map), [])
     start = time.perf_counter()
     annotations, split = generate_dataset(args.train_per_class,
                                           args.val_per_class, args.layout,
@@ -63,4 +67,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -6,10 +6,12 @@ sample, persons, share of missing joints.
 """
 import argparse
 import json
+import os.path as osp
 from typing import List, Optional
 
 from mmactx.datasets.label_names import read_label_names
 from mmactx.datasets.summary import format_summary, summarize
+from mmactx.utils.cli import InputError, run_cli
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -24,6 +26,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    if args.label_map and not osp.isfile(args.label_map):
+        raise InputError(f'label map {args.label_map} does not exist')
     names = read_label_names(args.label_map) if args.label_map else None
     summary = summarize(args.ann_file, names)
     print(json.dumps(summary, indent=2) if args.json else
@@ -31,4 +35,4 @@ def main(argv: Optional[List[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

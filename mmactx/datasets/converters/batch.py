@@ -21,7 +21,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from mmengine.utils import ProgressBar
 
 from mmactx.utils.fileio import atomic_pickle_dump, atomic_write_text
-from ..annotation_io import safe_load_pickle, save_annotations
+from ..annotation_io import (AnnotationError, check_record, safe_load_pickle,
+                             save_annotations)
 
 Converter = Callable[[str], Dict[str, dict]]
 
@@ -192,6 +193,34 @@ def format_report(converted: int, skipped: Sequence[Skip],
 SplitFn = Optional[Callable[[List[str]], Dict[str, List[str]]]]
 
 
+def input_stamps(paths: Sequence[str]) -> List[Tuple[str, int, int]]:
+    """``(base name, size in bytes, mtime in ns)`` of each input: part of a
+    run's fingerprint, so that an input changed between a killed run and its
+    restart is converted again rather than keeping the old verdict."""
+    stamps = []
+    for path in paths:
+        st = os.stat(path)
+        stamps.append((osp.basename(path), st.st_size, st.st_mtime_ns))
+    return stamps
+
+
+def invalid_record(records: Dict[str, Dict]) -> Optional[str]:
+    """Why a converted file's records would make an invalid annotation file
+    (:func:`check_record`: NaN, a bad shape...), or None. A converter bug
+    or an input it does not catch thus costs one file, not the run."""
+    for key, record in records.items():
+        try:
+            check_record(record, 0, key)
+        except AnnotationError as e:
+            return str(e).replace(f'{key}: record 0', f'{key} record', 1)
+    return None
+
+
+def _short(path: str) -> str:
+    """``folder/name`` of a path, for the report."""
+    return osp.join(osp.basename(osp.dirname(path)), osp.basename(path))
+
+
 def run_conversion(paths: Sequence[str],
                    convert: Converter,
                    outputs: Dict[str, Tuple[str, SplitFn]],
@@ -233,17 +262,23 @@ def run_conversion(paths: Sequence[str],
     """
     batch = ResumableBatch(
         osp.splitext(report)[0] + '.parts',
-        dict(fingerprint, files=[osp.basename(p) for p in paths]),
-        chunk_size)
+        dict(fingerprint, files=input_stamps(paths)), chunk_size)
     outcomes = batch.run(paths, convert, workers, progress, start_method)
-    seen = set()
-    for o in outcomes:
-        if o['skip'] is None:
-            frame_dir = next(iter(o['records'].values()))['frame_dir']
-            if frame_dir in seen:
-                o.update(records=None, skip=('duplicate', f'frame_dir '
-                                             f'{frame_dir!r} came before'))
-            seen.add(frame_dir)
+    seen: Dict[str, str] = {}  # frame_dir -> the file it came from
+    for path, o in zip(paths, outcomes):
+        if o['skip'] is not None:
+            continue
+        problem = invalid_record(o['records'])
+        frame_dir = next(iter(o['records'].values()))['frame_dir']
+        if problem is not None:
+            o.update(records=None, skip=('invalid_record', problem))
+        elif frame_dir in seen:
+            o.update(records=None, skip=(
+                'duplicate', f'frame_dir {frame_dir!r} came before, from '
+                f'{_short(seen[frame_dir])}; this copy from {_short(path)} '
+                'is left out'))
+        else:
+            seen[frame_dir] = path
     rows = skipped_rows(outcomes, skipped)
     atomic_write_text(format_report(len(seen), rows, title), report)
     if not seen:

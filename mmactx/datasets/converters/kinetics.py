@@ -21,10 +21,16 @@ from typing import Dict, Optional
 import numpy as np
 
 from mmactx.skeletons import OPENPOSE18_TO_COCO17, remap_joints
+from mmactx.utils.cli import InputError
 from .batch import SkipSample
 
 IMG_SHAPE = (256, 340)  # (h, w) of the release's normalised frames
 NUM_JOINTS = 18
+NUM_CLASSES = 400  # Kinetics-400
+# normalised coordinates lie in 0..1 (OpenPose puts a few joints just past
+# an edge, up to 1.04 in the release); a file with values outside this
+# range holds something else, e.g. pixels, which float16 would turn to inf
+NORMALISED_RANGE = (-0.5, 1.5)
 
 
 _LABEL_FILES: Dict[str, Dict[str, Dict]] = {}  # per process, by path
@@ -32,12 +38,22 @@ _LABEL_FILES: Dict[str, Dict[str, Dict]] = {}  # per process, by path
 
 def read_label_file(path: str) -> Dict[str, Dict]:
     """Read ``kinetics_{train,val}_label.json`` (video id -> info), once per
-    process."""
+    process.
+
+    Raises:
+        InputError: if the file is not such a json object.
+    """
     if path not in _LABEL_FILES:
-        with open(path, encoding='utf-8') as f:
-            labels = json.load(f)
-        if not isinstance(labels, dict):
-            raise ValueError(f'{path}: expected a json object of video ids')
+        try:
+            with open(path, encoding='utf-8') as f:
+                labels = json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InputError(f'{path}: not a readable json label file '
+                             f'({e})') from None
+        if not isinstance(labels, dict) or not all(
+                isinstance(v, dict) for v in labels.values()):
+            raise InputError(f'{path}: expected a json object of video ids, '
+                             'each with has_skeleton, label and label_index')
         _LABEL_FILES[path] = labels
     return _LABEL_FILES[path]
 
@@ -51,7 +67,8 @@ def label_file_of(path: str) -> str:
 
 def convert_release_file(path: str,
                          layout: str = 'coco',
-                         max_persons: int = 2) -> Dict[str, Dict]:
+                         max_persons: int = 2,
+                         num_classes: int = NUM_CLASSES) -> Dict[str, Dict]:
     """:func:`convert_kinetics_file` with this video's entry of its split's
     label file, when the release has one.
 
@@ -66,13 +83,15 @@ def convert_release_file(path: str,
         if info is None:
             raise SkipSample('no_label',
                              f'{osp.basename(label_file)} lacks {video!r}')
-    return convert_kinetics_file(path, info, layout, max_persons)
+    return convert_kinetics_file(path, info, layout, max_persons,
+                                 num_classes)
 
 
 def convert_kinetics_file(path: str,
                           label_info: Optional[Dict] = None,
                           layout: str = 'coco',
-                          max_persons: int = 2) -> Dict[str, Dict]:
+                          max_persons: int = 2,
+                          num_classes: int = NUM_CLASSES) -> Dict[str, Dict]:
     """Convert one video's json file into a 2D record.
 
     Args:
@@ -82,13 +101,17 @@ def convert_kinetics_file(path: str,
         layout (str): ``'coco'`` (COCO-17, for the PoseC3D configs) or
             ``'openpose'`` (the 18 OpenPose joints). Defaults to ``'coco'``.
         max_persons (int): Person slots kept per frame. Defaults to 2.
+        num_classes (int): ``label_index`` must be below this. Defaults to
+            400 (Kinetics-400).
 
     Returns:
         dict: ``{'2d': record}``.
 
     Raises:
         SkipSample: for unreadable json, a missing field, a wrong joint
-        count, no skeleton or no label.
+        count, no skeleton, no label, a ``label_index`` outside
+        ``0..num_classes - 1`` (``'bad_label'``) or coordinates outside
+        :data:`NORMALISED_RANGE` (``'not_normalised'``, e.g. pixels).
     """
     if layout not in ('coco', 'openpose'):
         raise ValueError(f'layout must be coco or openpose, got {layout!r}')
@@ -104,8 +127,12 @@ def convert_kinetics_file(path: str,
     if not isinstance(data, dict) or not isinstance(data.get('data'), list):
         raise SkipSample('malformed', "field 'data' (the frames) is missing")
     label = (label_info or data).get('label_index')
-    if not isinstance(label, int) or label < 0:
+    if not isinstance(label, int) or isinstance(label, bool) or label < 0:
         raise SkipSample('no_label', f'label_index is {label!r}')
+    if label >= num_classes:
+        raise SkipSample(
+            'bad_label', f'label_index {label} is outside 0..'
+            f'{num_classes - 1} ({num_classes} classes)')
 
     frames = data['data']
     try:
@@ -139,6 +166,13 @@ def convert_kinetics_file(path: str,
                 f'{2 * NUM_JOINTS} and {NUM_JOINTS}')
         if not (np.isfinite(pose).all() and np.isfinite(conf).all()):
             raise SkipSample('nan', f'frame_index {t} holds NaN or inf')
+        low, high = NORMALISED_RANGE
+        if pose.min() < low or pose.max() > high:
+            far = pose.flat[np.abs(pose - 0.5).argmax()]
+            raise SkipSample(
+                'not_normalised', f'frame_index {t}: coordinate {far:g} is '
+                f'outside {low:g}..{high:g}; the release normalises them to '
+                f'0..1 of the {IMG_SHAPE[1]}x{IMG_SHAPE[0]} frame (pixels?)')
         best = np.argsort(-conf.sum(1), kind='stable')[:num_slots]
         kp[:len(best), t - first] = pose[best].reshape(-1, NUM_JOINTS, 2)
         score[:len(best), t - first] = conf[best]

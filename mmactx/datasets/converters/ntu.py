@@ -35,6 +35,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from mmactx.skeletons import NTU25_TO_COCO17, remap_joints
+from mmactx.utils.cli import InputError
 from .batch import SkipSample
 
 NUM_JOINTS = 25
@@ -56,6 +57,15 @@ NTU120_XSUB_TRAIN = NTU60_XSUB_TRAIN + (
 NTU60_XVIEW_TRAIN_CAMERAS = (2, 3)
 # NTU60 is setups 1-17 and actions 1-60 of NTU120
 NTU60_MAX_SETUP, NTU60_MAX_ACTION = 17, 60
+# the ids of NTU RGB+D 120 (NTU60 is a subset): setups S001-S032, cameras
+# C001-C003, performers P001-P106, actions A001-A120; a name outside these
+# is refused (its label or split would be wrong). The replication is not
+# checked: it decides neither.
+NTU_ID_RANGES = dict(setup=32, camera=3, subject=106, action=120)
+# |x|, |y|, |z| beyond this many metres are no Kinect v2 joint (it sees
+# 0.5-4.5 m); colour pixels beyond float16's range would be written as inf
+MAX_METRES = 100.0
+MAX_PIXELS = 65000.0
 TRACKING_SCORE = np.array([0., 0.5, 1.], dtype=np.float32)
 
 
@@ -80,14 +90,22 @@ def parse_name(name: str) -> SampleName:
     """Ids of a sample name (with or without ``.skeleton``).
 
     Raises:
-        SkipSample: reason ``'bad_name'`` if it is not an NTU name.
+        SkipSample: reason ``'bad_name'`` if it is not an NTU name or an id
+            is outside :data:`NTU_ID_RANGES` (e.g. action ``A999``).
     """
     stem = name[:-len('.skeleton')] if name.endswith('.skeleton') else name
     match = NAME_RE.match(stem)
     if match is None:
         raise SkipSample('bad_name',
                          f'{name!r} is not an NTU name SsssCcccPpppRrrrAaaa')
-    return SampleName(*map(int, match.groups()))
+    sample = SampleName(*map(int, match.groups()))
+    for field, top in NTU_ID_RANGES.items():
+        value = getattr(sample, field)
+        if not 1 <= value <= top:
+            raise SkipSample(
+                'bad_name', f'{name!r}: {field} {value} is outside the '
+                f'{field}s 1..{top} of NTU RGB+D 60/120')
+    return sample
 
 
 def split_membership(name: SampleName, dataset: str) -> Dict[str, bool]:
@@ -164,7 +182,9 @@ def read_skeleton(path: str) -> Dict[str, Body]:
 
     Raises:
         SkipSample: ``'truncated'``, ``'malformed'``, ``'joint_count'``,
-        ``'nan'``, with the line number.
+        ``'nan'``, ``'trailing_data'`` (non-empty lines after the last
+        frame: the file is not what its frame count says), with the line
+        number.
     """
     with open(path, encoding='utf-8', errors='replace') as f:
         lines = f.read().rstrip().split('\n')
@@ -218,6 +238,13 @@ def read_skeleton(path: str) -> Dict[str, Body]:
             starts.append(pos)
             pos += NUM_JOINTS
         frame += num_bodies > 0
+    rest = next((i for i in range(pos, len(lines)) if lines[i].strip()),
+                None)
+    if rest is not None:
+        raise SkipSample(
+            'trailing_data', f'line {rest + 1}: {len(lines) - pos} more '
+            f'lines after the {num_frames} frames the file announces: '
+            f'{lines[rest][:60]!r}')
 
     if not entries:
         return {}
@@ -343,7 +370,9 @@ def convert_ntu_file(path: str,
         dict: ``{'3d': record, '2d': record}``.
 
     Raises:
-        SkipSample: for a bad name or file, or no usable skeleton.
+        SkipSample: for a bad name or file, no usable skeleton, or absurd
+            coordinates (beyond :data:`MAX_METRES` or, colour pixels,
+            :data:`MAX_PIXELS`).
     """
     name = parse_name(osp.basename(path))
     bodies = read_skeleton(path)
@@ -357,6 +386,15 @@ def convert_ntu_file(path: str,
     xyz, color, score, video_frames = actor_arrays(actors)
     if xyz.shape[1] == 0:
         raise SkipSample('no_skeleton', 'every joint is at (0, 0, 0)')
+    for what, values, top, unit in (('camera-space', xyz, MAX_METRES, 'm'),
+                                    ('colour', color, MAX_PIXELS, 'px')):
+        far = np.abs(values) > top
+        if far.any():
+            m, t, v, _ = np.argwhere(far)[0]
+            raise SkipSample(
+                'absurd_coordinates', f'actor {m}, frame {t}, joint {v}: '
+                f'{what} coordinate {values[m, t, v][far[m, t, v]][0]:g} '
+                f'{unit} is beyond {top:g} {unit}')
 
     zero = (xyz == 0).all(axis=-1, keepdims=True)
     first = np.flatnonzero(~zero[0].all(axis=(1, 2)))[0]
@@ -387,6 +425,8 @@ def read_ignore_list(path: Optional[str]) -> List[str]:
     optional, ``#`` comments)."""
     if path is None:
         return []
+    if not osp.isfile(path):
+        raise InputError(f'ignore list {path} does not exist')
     names = []
     with open(path, encoding='utf-8') as f:
         for line in f:

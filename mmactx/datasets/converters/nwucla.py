@@ -23,7 +23,11 @@ CLASSES = ('pick up with one hand', 'pick up with two hands', 'drop trash',
            'walk around', 'sit down', 'stand up', 'donning', 'doffing',
            'throw', 'carry')
 TRAIN_VIEWS = (1, 2)
+VIEWS = (1, 2, 3)
 NUM_JOINTS = 20
+# |x|, |y|, |z| beyond this many metres are no Kinect v1 joint (it sees
+# 0.8-4 m): such a file is skipped
+MAX_METRES = 100.0
 NAME_RE = re.compile(r'^a(\d+)_s(\d+)_e(\d+)_v(\d+)$')
 
 
@@ -36,7 +40,8 @@ def parse_name(name: str) -> Dict[str, int]:
     ``a01_s02_e03_v01`` (``.json`` optional).
 
     Raises:
-        SkipSample: ``'bad_name'`` for another name or an unknown action.
+        SkipSample: ``'bad_name'`` for another name, an unknown action or a
+            view other than 1-3.
     """
     match = NAME_RE.match(_stem(name))
     if match is None:
@@ -48,6 +53,10 @@ def parse_name(name: str) -> Dict[str, int]:
         raise SkipSample(
             'bad_name', f'{name!r}: action a{ids["action"]:02d} is not one '
             f'of the 10 NW-UCLA actions {ACTIONS}')
+    if ids['view'] not in VIEWS:
+        raise SkipSample(
+            'bad_name', f'{name!r}: view v{ids["view"]:02d} is not one of '
+            f'the 3 NW-UCLA views {VIEWS}')
     return ids
 
 
@@ -59,7 +68,9 @@ def convert_nwucla_file(path: str) -> Dict[str, Dict]:
 
     Raises:
         SkipSample: for a bad name, unreadable json, a missing field, a
-        wrong shape or a label that contradicts the file name.
+        wrong shape, NaN or inf, a coordinate beyond :data:`MAX_METRES`
+        (``'absurd_coordinates'``) or a label that contradicts the file
+        name.
     """
     name = osp.basename(path)
     ids = parse_name(name)
@@ -71,7 +82,7 @@ def convert_nwucla_file(path: str) -> Dict[str, Dict]:
     if not isinstance(data, dict) or 'skeletons' not in data:
         raise SkipSample('malformed', "field 'skeletons' is missing")
     try:
-        kp = np.asarray(data['skeletons'], dtype=np.float32)
+        kp = np.asarray(data['skeletons'], dtype=np.float64)
     except (TypeError, ValueError):
         raise SkipSample(
             'malformed', "field 'skeletons' is not a [T][20][3] array of "
@@ -83,6 +94,13 @@ def convert_nwucla_file(path: str) -> Dict[str, Dict]:
     if not np.isfinite(kp).all():
         frame = int(np.flatnonzero(~np.isfinite(kp).all(axis=(1, 2)))[0])
         raise SkipSample('nan', f'frame {frame} holds NaN or inf')
+    far = np.abs(kp) > MAX_METRES
+    if far.any():
+        t, v, axis = np.argwhere(far)[0]
+        raise SkipSample(
+            'absurd_coordinates', f'frame {t}, joint {v}: coordinate '
+            f'{kp[t, v, axis]:g} m is beyond {MAX_METRES:g} m')
+    kp = kp.astype(np.float32)
     label = LABEL_OF_ACTION[ids['action']]
     # the name decides; the field must agree with it, as the 1-based class
     # (the CTR-GCN release) or as the action number of the name
