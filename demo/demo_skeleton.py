@@ -10,16 +10,29 @@ pipeline. ``OUT.mp4`` shows the skeletons and the top predictions;
 video longer than N frames is classified in sliding windows of N frames
 every ``--stride`` frames, which gives a label track over time (drawn on the
 video and listed in the JSON). Outputs are written only when complete.
+
+Every option and input file is checked before any work: an output that
+would replace an input (``demo.py IN.mp4 IN.mp4``, ``--json`` or
+``--save-poses`` naming the video, the poses, the config, the checkpoint or
+the label map) is refused, and so are precomputed poses of more or fewer
+frames than the video has. A refused input is one ``error:`` line and exit
+code 2 (``--debug`` shows the traceback).
 """
 import argparse
 import json
 import os.path as osp
 import sys
 import time
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 import cv2
 import numpy as np
+
+from mmactx.utils.cli import InputError, run_cli
+
+if TYPE_CHECKING:
+    from mmactx.apis import PoseEstimator
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'posec3d', 'synthetic_joint.py')
@@ -80,6 +93,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.max_persons < 1 or args.topk < 1 or args.window < 0:
         parser.error('--max-persons and --topk must be positive, --window '
                      'non-negative')
+    if args.stride is not None:
+        if args.stride < 1:
+            parser.error(f'--stride must be positive, got {args.stride}')
+        if args.window == 0:
+            parser.error('--stride needs --window N (without a window the '
+                         'whole video is classified at once)')
+        if args.stride > args.window:
+            parser.error(f'--stride {args.stride} is larger than --window '
+                         f'{args.window}: the frames between windows would '
+                         f'not be classified')
+    if args.save_poses and not args.save_poses.endswith('.npz'):
+        parser.error(f'--save-poses writes an .npz file; got '
+                     f'{args.save_poses}')
     if args.stride is None:
         args.stride = max(1, args.window // 2)
     if args.json is None:
@@ -88,13 +114,45 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def default_checkpoint() -> str:
+    """The last checkpoint of the quickstart's training run."""
     path = osp.join(DEFAULT_WORK_DIR, 'last_checkpoint')
     if not osp.isfile(path):
-        raise SystemExit('no --checkpoint given and no trained quickstart '
+        raise InputError('no --checkpoint given and no trained quickstart '
                          f'model ({path}); run tools/quickstart.sh or pass '
                          '--checkpoint')
     with open(path) as f:
         return f.read().strip()
+
+
+def check_files(args: argparse.Namespace, checkpoint: str,
+                label_map: Optional[str]) -> None:
+    """Refuse, before any work, a missing input file, an output that is a
+    folder, and an output that would replace an input or another output.
+
+    Raises:
+        InputError: naming the option and the file.
+    """
+    from mmactx.utils.fileio import refuse_overwriting_inputs
+    checkpoint_option = '--checkpoint' if args.checkpoint else (
+        f'the checkpoint named by {DEFAULT_WORK_DIR}/last_checkpoint,')
+    inputs = {
+        'video': args.video, '--config': args.config,
+        checkpoint_option: checkpoint, '--label-map': label_map,
+        '--poses': args.poses if args.pose_backend == 'precomputed' else None,
+        '--pose-model': args.pose_model, '--pose-config': args.pose_config,
+        '--pose-checkpoint': args.pose_checkpoint
+    }
+    inputs = {k: v for k, v in inputs.items() if v is not None}
+    for option, path in inputs.items():
+        if not osp.isfile(path):
+            raise InputError(f'{option} {path} ' + (
+                'is not a file' if osp.exists(path) else 'does not exist'))
+    outputs = [args.out_file, args.json] + (
+        [args.save_poses] if args.save_poses else [])
+    for path in outputs:
+        if osp.isdir(path):
+            raise InputError(f'output {path} is a folder; give a file name')
+    refuse_overwriting_inputs(outputs, list(inputs.values()))
 
 
 def class_names(path: Optional[str], num_classes: int) -> List[str]:
@@ -104,22 +162,27 @@ def class_names(path: Optional[str], num_classes: int) -> List[str]:
         return [str(i) for i in range(num_classes)]
     try:
         return read_label_names(path, num_classes)
+    except UnicodeDecodeError as e:
+        raise InputError(f'--label-map {path}: not UTF-8 text ({e.reason} '
+                         f'at byte {e.start})') from None
     except ValueError as e:
-        raise SystemExit(f'{e} (the model has {num_classes} classes)')
+        raise InputError(f'{e} (the model has {num_classes} classes)'
+                         ) from None
 
 
 def open_video(path: str) -> Tuple[cv2.VideoCapture, float]:
     """An opened capture and its frame rate (30 when unknown)."""
     if not osp.isfile(path):
-        raise SystemExit(f'video {path} does not exist')
+        raise InputError(f'video {path} does not exist')
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
-        raise SystemExit(f'cannot decode video {path}')
+        raise InputError(f'cannot decode video {path}')
     fps = cap.get(cv2.CAP_PROP_FPS)
     return cap, float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.
 
 
 def frames_of(path: str) -> Iterator[np.ndarray]:
+    """The BGR frames of a video, in order."""
     cap, _ = open_video(path)
     try:
         while True:
@@ -131,8 +194,9 @@ def frames_of(path: str) -> Iterator[np.ndarray]:
         cap.release()
 
 
-def extract_poses(args: argparse.Namespace, fps: float) -> Tuple[list, tuple]:
-    """Per-frame poses of the video and its (h, w), with progress."""
+def pose_estimator(args: argparse.Namespace) -> 'PoseEstimator':
+    """The pose backend of the options, started (a precomputed file is read
+    and checked here, before any other work)."""
     from mmactx.apis import build_pose_estimator
     if args.pose_backend == 'precomputed':
         kwargs = dict(path=args.poses)
@@ -142,18 +206,30 @@ def extract_poses(args: argparse.Namespace, fps: float) -> Tuple[list, tuple]:
                       num_poses=args.max_persons)
     else:
         kwargs = dict(num_poses=args.max_persons, model_path=args.pose_model)
+    return build_pose_estimator(args.pose_backend, **kwargs)
+
+
+def extract_poses(args: argparse.Namespace, estimator: 'PoseEstimator',
+                  fps: float) -> Tuple[list, tuple]:
+    """Per-frame poses of the video and its (h, w), with progress.
+
+    Raises:
+        InputError: if no frame can be decoded, or precomputed poses are of
+            more or fewer frames than the video has.
+    """
     frames, shape = [], None
     start = time.perf_counter()
-    with build_pose_estimator(args.pose_backend, **kwargs) as estimator:
-        for t, frame in enumerate(frames_of(args.video)):
-            shape = frame.shape[:2]
-            frames.append(estimator(frame, t, round(t * 1000 / fps)))
-            if (t + 1) % 50 == 0:
-                rate = (t + 1) / (time.perf_counter() - start)
-                print(f'poses: {t + 1} frames ({rate:.1f} frames/s)',
-                      file=sys.stderr, flush=True)
+    for t, frame in enumerate(frames_of(args.video)):
+        shape = frame.shape[:2]
+        frames.append(estimator(frame, t, round(t * 1000 / fps)))
+        if (t + 1) % 50 == 0:
+            rate = (t + 1) / (time.perf_counter() - start)
+            print(f'poses: {t + 1} frames ({rate:.1f} frames/s)',
+                  file=sys.stderr, flush=True)
     if not frames:
-        raise SystemExit(f'cannot decode video {args.video}: no frames')
+        raise InputError(f'cannot decode video {args.video}: no frames')
+    if args.pose_backend == 'precomputed':
+        estimator.check_frame_count(len(frames), args.video)
     return frames, shape
 
 
@@ -164,6 +240,12 @@ def top(scores: np.ndarray, names: Sequence[str], k: int) -> List[Dict]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
+    """Run the demo; returns the predictions written to the JSON file.
+
+    Raises:
+        InputError: for a refused option or input file, before any output
+            is written.
+    """
     args = parse_args(argv)
     from mmactx.apis import (SkeletonRecognizer, frame_windows,
                              init_recognizer, save_poses, skeleton_record,
@@ -173,23 +255,26 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
                                       video_writer)
 
     # everything that can fail fast does so before the long work
-    _, fps = open_video(args.video)
     checkpoint = args.checkpoint or default_checkpoint()
-    model = init_recognizer(args.config, checkpoint, args.device)
-    recognizer = SkeletonRecognizer(model)
-    num_classes = model.cls_head.num_classes
     label_map = args.label_map or (DEFAULT_LABEL_MAP if osp.isfile(
         DEFAULT_LABEL_MAP) and args.config == DEFAULT_CONFIG else None)
-    names = class_names(label_map, num_classes)
+    check_files(args, checkpoint, label_map)
+    cap, fps = open_video(args.video)
+    cap.release()
+    with pose_estimator(args) as estimator:
+        model = init_recognizer(args.config, checkpoint, args.device)
+        recognizer = SkeletonRecognizer(model)
+        num_classes = model.cls_head.num_classes
+        names = class_names(label_map, num_classes)
 
-    start = time.perf_counter()
-    poses, (h, w) = extract_poses(args, fps)
+        start = time.perf_counter()
+        poses, (h, w) = extract_poses(args, estimator, fps)
     pose_time = time.perf_counter() - start
     if args.save_poses:
         save_poses(args.save_poses, poses)
     keypoint, score = track_persons(poses, max_persons=args.max_persons)
     if keypoint.shape[0] == 0:
-        raise SystemExit(f'nobody found in {args.video} ({len(poses)} '
+        raise InputError(f'nobody found in {args.video} ({len(poses)} '
                          f'frames, {args.pose_backend} poses); nothing '
                          f'written')
     num_frames = len(poses)
@@ -245,4 +330,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -14,6 +14,9 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from mmactx.utils.cli import run_cli
+from mmactx.utils.fileio import refuse_overwriting_inputs
+
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     from mmactx.datasets.synthetic import CLASSES
@@ -32,7 +35,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         '640)')
     parser.add_argument('--fps', type=float, default=30.)
     parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.frames < 1 or min(args.size) < 1 or not args.fps > 0:
+        parser.error('--frames, --size and --fps must be positive')
+    if not args.poses.endswith('.npz'):
+        parser.error(f'--poses writes an .npz file; got {args.poses}')
+    return args
 
 
 def place(kp: np.ndarray, score: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -49,7 +57,13 @@ def place(kp: np.ndarray, score: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Write the video and its poses.
+
+    Raises:
+        InputError: if the two outputs are one file.
+    """
     args = parse_args(argv)
+    refuse_overwriting_inputs([args.out_file, args.poses], [])
     from mmactx.apis import FramePoses, save_poses
     from mmactx.datasets.synthetic import CLASSES, generate_sample
     from mmactx.visualization import draw_skeletons, video_writer
@@ -76,4 +90,4 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -18,6 +18,7 @@ import numpy as np
 
 from mmactx.apis import build_pose_estimator, track_persons
 from mmactx.datasets.converters import SkipSample
+from mmactx.utils.cli import InputError
 
 
 class VideoItem(NamedTuple):
@@ -30,51 +31,67 @@ class VideoItem(NamedTuple):
 def parse_video_list(path: str,
                      names: Optional[Sequence[str]] = None) -> List[VideoItem]:
     """Read a video list; relative video paths are taken from the list's
-    folder.
+    folder. Fields are split as a shell does (quote a path with spaces).
 
     Raises:
-        ValueError: naming the file, line and field of a bad line, an
-            unknown class name, a label outside the label map, or a video
-            listed twice.
+        InputError: (a ``ValueError``) naming the file, line and field of a
+            bad line (an unbalanced quote included), an unknown class name,
+            a label outside the label map, or a video listed twice; or
+            naming the file when it is missing or not UTF-8 text.
     """
+    if not osp.isfile(path):
+        raise InputError(f'video list {path} ' + (
+            'is not a file' if osp.exists(path) else 'does not exist'))
     root = osp.dirname(osp.abspath(path))
     index = {n: i for i, n in enumerate(names or ())}
     items, seen = [], {}
     with open(path, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
+        try:
+            lines = f.readlines()
+        except UnicodeDecodeError as e:
+            raise InputError(f'{path}: not UTF-8 text ({e.reason} at byte '
+                             f'{e.start})') from None
+    for lineno, line in enumerate(lines, 1):
+        where = f'{path}, line {lineno}'
+        try:
             fields = shlex.split(line, comments=True)
-            if not fields:
-                continue
-            where = f'{path}, line {lineno}'
-            if len(fields) not in (2, 3):
-                raise ValueError(f'{where}: expected "video_path label '
-                                 f'[split]", got {len(fields)} fields')
-            video, label = fields[0], fields[1]
-            if label.lstrip('-').isdigit():
-                label_id = int(label)
-                if label_id < 0 or (names and label_id >= len(names)):
-                    raise ValueError(
-                        f'{where}: label {label_id} outside 0..'
-                        f'{len(names) - 1 if names else "inf"}')
-            elif label in index:
-                label_id = index[label]
-            else:
-                raise ValueError(f'{where}: label {label!r} is neither a '
-                                 f'number nor a class of the label map')
-            split = fields[2] if len(fields) == 3 else None
-            if split not in (None, 'train', 'val'):
-                raise ValueError(f"{where}: split must be 'train' or 'val', "
-                                 f'got {split!r}')
-            full = video if osp.isabs(video) else osp.join(root, video)
-            rel = osp.relpath(full, root) if not osp.isabs(video) else video
-            frame_dir = osp.splitext(rel)[0].replace(osp.sep, '/')
-            if frame_dir in seen:
-                raise ValueError(f'{where}: {video} is listed twice (line '
-                                 f'{seen[frame_dir]} too)')
-            seen[frame_dir] = lineno
-            items.append(VideoItem(full, label_id, split, frame_dir))
+        except ValueError as e:  # shlex: 'No closing quotation', ...
+            hint = ('every quote must be closed, e.g. "my videos/a.mp4" 0'
+                    if 'quotation' in str(e) else
+                    'a backslash escapes the next character; write \\\\ '
+                    'for one')
+            raise InputError(f'{where}: {e} ({hint})') from None
+        if not fields:
+            continue
+        if len(fields) not in (2, 3):
+            raise InputError(f'{where}: expected "video_path label '
+                             f'[split]", got {len(fields)} fields')
+        video, label = fields[0], fields[1]
+        if label.lstrip('-').isdigit():
+            label_id = int(label)
+            if label_id < 0 or (names and label_id >= len(names)):
+                raise InputError(
+                    f'{where}: label {label_id} outside 0..'
+                    f'{len(names) - 1 if names else "inf"}')
+        elif label in index:
+            label_id = index[label]
+        else:
+            raise InputError(f'{where}: label {label!r} is neither a '
+                             f'number nor a class of the label map')
+        split = fields[2] if len(fields) == 3 else None
+        if split not in (None, 'train', 'val'):
+            raise InputError(f"{where}: split must be 'train' or 'val', "
+                             f'got {split!r}')
+        full = video if osp.isabs(video) else osp.join(root, video)
+        rel = osp.relpath(full, root) if not osp.isabs(video) else video
+        frame_dir = osp.splitext(rel)[0].replace(osp.sep, '/')
+        if frame_dir in seen:
+            raise InputError(f'{where}: {video} is listed twice (line '
+                             f'{seen[frame_dir]} too)')
+        seen[frame_dir] = lineno
+        items.append(VideoItem(full, label_id, split, frame_dir))
     if not items:
-        raise ValueError(f'{path}: no videos listed')
+        raise InputError(f'{path}: no videos listed')
     return items
 
 

@@ -10,6 +10,10 @@ are drawn in image pixels (on a canvas of ``img_shape``, scaled to
 ``--size``); 3D records are seen from an oblique orthographic camera
 (``--yaw``, ``--pitch``). The layout is found from the number of joints
 unless ``--layout`` names it.
+
+The annotation file, the records, the layout and the label map are checked
+before any video is written; a refused input is one ``error:`` line and
+exit code 2.
 """
 import argparse
 import os.path as osp
@@ -19,6 +23,7 @@ import numpy as np
 
 from mmactx.datasets.annotation_io import load_annotations
 from mmactx.datasets.label_names import read_label_names
+from mmactx.utils.cli import InputError, run_cli
 from mmactx.visualization import draw_skeletons, put_text_lines, video_writer
 from mmactx.visualization.skeleton import fit_to_canvas, layout_for, project_3d
 
@@ -47,11 +52,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='3D view: degrees about the vertical axis')
     parser.add_argument('--pitch', type=float, default=10.,
                         help='3D view: degrees about the horizontal axis')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.num < 1 or args.size < 1 or not args.fps > 0:
+        parser.error('--num, --size and --fps must be positive')
+    return args
 
 
 def select(records: List[dict], wanted: Optional[Sequence[str]],
            num: int, path: str) -> List[dict]:
+    """The records named by index or ``frame_dir`` (the first ``num``
+    without names).
+
+    Raises:
+        InputError: naming the file and the record that is not in it.
+    """
     if not wanted:
         return records[:num]
     by_name = {r['frame_dir']: r for r in records}
@@ -62,7 +76,7 @@ def select(records: List[dict], wanted: Optional[Sequence[str]],
         elif key.isdigit() and int(key) < len(records):
             chosen.append(records[int(key)])
         else:
-            raise SystemExit(f'{path}: no record {key!r} (give an index '
+            raise InputError(f'{path}: no record {key!r} (give an index '
                              f'below {len(records)} or a frame_dir)')
     return chosen
 
@@ -98,12 +112,52 @@ def record_frames(record: dict, args: argparse.Namespace,
                                      f'frame {t + 1}/{T}'])
 
 
+def check_inputs(args: argparse.Namespace) -> Optional[List[str]]:
+    """Refuse a missing annotation file or label map, and an output folder
+    that is a file; returns the class names (None without a label map).
+
+    Raises:
+        InputError: naming the option and the file.
+    """
+    files = {'ann_file': args.ann_file, '--label-map': args.label_map}
+    for option, path in files.items():
+        if path is not None and not osp.isfile(path):
+            raise InputError(f'{option} {path} ' + (
+                'is not a file' if osp.exists(path) else 'does not exist'))
+    if osp.exists(args.out_dir) and not osp.isdir(args.out_dir):
+        raise InputError(f'--out-dir {args.out_dir} is a file, not a folder')
+    if args.label_map is None:
+        return None
+    try:
+        return read_label_names(args.label_map)
+    except UnicodeDecodeError as e:
+        raise InputError(f'--label-map {args.label_map}: not UTF-8 text '
+                         f'({e.reason} at byte {e.start})') from None
+    except ValueError as e:  # no names, a name twice
+        raise InputError(f'--label-map {e}') from None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    """Draw the chosen records; returns the videos written.
+
+    Raises:
+        InputError: for a refused option, file, record or layout, before
+            any video is written.
+    """
     args = parse_args(argv)
+    names = check_inputs(args)
     records = load_annotations(args.ann_file, args.split)
-    names = read_label_names(args.label_map) if args.label_map else None
+    chosen = select(records, args.records, args.num, args.ann_file)
+    for record in chosen:  # a wrong --layout fails before any output
+        try:
+            layout_for(np.shape(record['keypoint'])[2], args.layout)
+        except KeyError as e:  # an unknown layout name
+            raise InputError(f'--layout: {e.args[0]}') from None
+        except ValueError as e:
+            raise InputError(f'{args.ann_file}: record '
+                             f'{record["frame_dir"]!r}: {e}') from None
     written = []
-    for record in select(records, args.records, args.num, args.ann_file):
+    for record in chosen:
         out = osp.join(args.out_dir, f'{record["frame_dir"]}.mp4')
         frames = record_frames(record, args, names)
         first = next(frames)
@@ -117,4 +171,4 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

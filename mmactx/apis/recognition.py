@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmactx.registry import MODELS
+from mmactx.utils.cli import InputError
 
 
 def init_recognizer(config: Union[str, Config],
@@ -90,11 +91,15 @@ def window_bounds(num_frames: int, window: int,
     Windows of ``window`` frames every ``stride`` frames; the last one is
     moved back to end at the last frame, so every frame is covered. A
     video no longer than one window (or ``window <= 0``) is one window.
+
+    Raises:
+        InputError: (a ``ValueError``) if ``window`` is given (> 0) and
+            ``stride`` is not positive.
     """
+    if window > 0 and stride <= 0:
+        raise InputError(f'stride must be positive, got {stride}')
     if window <= 0 or num_frames <= window:
         return [(0, num_frames)]
-    if stride <= 0:
-        raise ValueError(f'stride must be positive, got {stride}')
     starts = list(range(0, num_frames - window + 1, stride))
     if starts[-1] + window < num_frames:
         starts.append(num_frames - window)

@@ -5,6 +5,8 @@ import numpy as np
 from mmaction.evaluation.functional import (mean_class_accuracy,
                                             top_k_accuracy)
 
+from mmactx.utils.cli import InputError
+
 
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Row-wise softmax of [N, K] scores."""
@@ -27,20 +29,42 @@ def fuse_scores(streams: Sequence[np.ndarray],
 
     Returns:
         np.ndarray: [N, K] fused scores.
+
+    Raises:
+        InputError: (a ``ValueError``) for no streams, a number of weights
+            other than the number of streams, a weight that is NaN,
+            infinite or negative, weights that are all 0, or streams of
+            different shapes.
     """
     if not streams:
-        raise ValueError('no streams to fuse')
+        raise InputError('no streams to fuse')
     weights = [1.0] * len(streams) if weights is None else list(weights)
-    if len(weights) != len(streams):
-        raise ValueError(f'{len(weights)} weights for {len(streams)} streams')
+    check_weights(weights, len(streams))
     shape = streams[0].shape
     if any(s.shape != shape for s in streams):
-        raise ValueError('streams have different shapes: '
+        raise InputError('streams have different shapes: '
                          f'{[s.shape for s in streams]}')
     fused = np.zeros(shape, dtype=np.float64)
     for s, w in zip(streams, weights):
         fused += w * (softmax(s) if apply_softmax else s)
     return fused
+
+
+def check_weights(weights: Sequence[float], num_streams: int) -> None:
+    """Refuse fusion weights that cannot give a meaningful sum: a count other
+    than ``num_streams``, NaN, infinite or negative weights, or all 0.
+
+    Raises:
+        InputError: saying which weight is wrong (a ``ValueError``).
+    """
+    if len(weights) != num_streams:
+        raise InputError(f'{len(weights)} weights for {num_streams} streams')
+    for i, w in enumerate(weights):
+        if not np.isfinite(w) or w < 0:
+            raise InputError(f'weight {i + 1} is {w}; weights must be finite '
+                             f'and >= 0')
+    if not any(w > 0 for w in weights):
+        raise InputError('all weights are 0; at least one stream must count')
 
 
 def accuracy_report(scores: np.ndarray, labels: np.ndarray) -> Dict:

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from mmactx.utils.cli import InputError
 from mmactx.utils.fileio import atomic_open, atomic_write_text
 
 
@@ -27,14 +28,18 @@ def class_report(scores: np.ndarray, labels: np.ndarray,
         most_confused (name of the wrong class predicted most often, or
         None), most_confused_count) and ``predictions`` (per sample: index,
         label, name, predicted, predicted_name, score, correct).
+
+    Raises:
+        InputError: (a ``ValueError``) if the names are not one per class
+            or a label is outside the classes.
     """
     num_classes = scores.shape[1]
     if len(names) != num_classes:
-        raise ValueError(f'{len(names)} class names for {num_classes} '
+        raise InputError(f'{len(names)} class names for {num_classes} '
                          f'classes of scores')
     bad = labels[(labels < 0) | (labels >= num_classes)]
     if bad.size:
-        raise ValueError(f'labels {sorted(set(bad.tolist()))} outside '
+        raise InputError(f'labels {sorted(set(bad.tolist()))} outside '
                          f'0..{num_classes - 1}')
     pred = scores.argmax(1)
     cm = confusion_matrix(pred, labels, num_classes)

@@ -12,6 +12,7 @@ from mmactx.apis import (FramePoses, MediaPipePoseEstimator,
                          boxes_from_poses, build_pose_estimator,
                          mediapipe_pose_task, save_poses)
 from mmactx.skeletons import COCO
+from mmactx.utils import InputError
 
 
 def skimage_photo(name):
@@ -77,6 +78,74 @@ def test_npz_errors_name_the_field(tmp_path):
         PrecomputedPoses(str(text))
     with pytest.raises(ValueError, match='unknown pose backend'):
         build_pose_estimator('openpose')
+
+
+def _objects_npz(path):
+    np.savez(path, keypoints=np.array([None, 1], dtype=object),
+             scores=np.zeros((1, 1, 17)))
+
+
+def _truncated_npz(path):
+    save_poses(path, [FramePoses.empty()] * 3)
+    data = open(path, 'rb').read()
+    open(path, 'wb').write(data[:len(data) // 2])
+
+
+def _arrays(kp_value=1.0, score_value=1.0):
+    def write(path):
+        kp = np.ones((2, 1, 17, 2), np.float32)
+        kp[1, 0, 3] = kp_value
+        scores = np.ones((2, 1, 17), np.float32)
+        scores[1, 0, 5] = score_value
+        np.savez(path, keypoints=kp, scores=scores)
+    return write
+
+
+@pytest.mark.parametrize('name,write,message', [
+    ('p.npz', lambda p: open(p, 'w').write('0 nose 1 2\n'),
+     r'p\.npz is not an \.npz file of poses as --save-poses \(save_poses\) '
+     r'writes them \(it is not a zip archive\)'),
+    ('p.npz', lambda p: np.save(open(p, 'wb'), np.zeros(3)),
+     r'p\.npz is not an \.npz file .*\(it holds a single \.npy array\)'),
+    ('p.npz', _objects_npz, r"p\.npz: array 'keypoints' holds Python "
+     r'objects, which are never unpickled'),
+    ('p.npz', _truncated_npz, r'p\.npz is not an \.npz file of poses'),
+    ('p.npz', _arrays(kp_value=np.nan),
+     r'p\.npz: frame 1: keypoints or scores of a person hold NaN'),
+    ('p.npz', _arrays(kp_value=np.inf), r'p\.npz: frame 1: .* infinite'),
+    ('p.npz', _arrays(score_value=1.5),
+     r'p\.npz: frame 1: scores must lie in \[0, 1\], got 1\.\.1\.5'),
+    ('p.json', lambda p: open(p, 'w').write('[[{"keypoints": \n ]]'),
+     r'p\.json: not a JSON file of poses \(line 2, column 2'),
+    ('p.json', lambda p: open(p, 'wb').write(b'\xff\xfe[]'),
+     r'p\.json: not a JSON file of poses \(not UTF-8 text'),
+    ('p.json', lambda p: open(p, 'w').write(json.dumps(
+        [[dict(keypoints=[['a', 'b']] * 17, scores=[1] * 17)]])),
+     r"frame 0, person 0: field 'keypoints' must have shape \[17, 2\], got "
+     r'values that are not an array of numbers'),
+    ('p.json', lambda p: open(p, 'w').write(json.dumps(
+        [[dict(keypoints=[[1, None]] * 17, scores=[1] * 17)]])),
+     r'p\.json: frame 0: keypoints or scores of a person hold NaN'),
+    ('missing.npz', None, r'pose file \S*missing\.npz does not exist'),
+])
+def test_a_bad_pose_file_is_refused_naming_it(tmp_path, name, write,
+                                              message):
+    path = str(tmp_path / name)
+    if write is not None:
+        write(path)
+    with pytest.raises(InputError, match=message):
+        PrecomputedPoses(path)
+
+
+def test_the_frame_count_must_match_the_videos(tmp_path):
+    path = str(tmp_path / 'poses.npz')
+    save_poses(path, [FramePoses.empty()] * 5)
+    poses = PrecomputedPoses(path)
+    poses.check_frame_count(5, 'v.mp4')
+    for frames in (4, 6):
+        with pytest.raises(InputError, match=rf'poses\.npz holds poses of 5 '
+                           rf'frames but v\.mp4 has {frames}'):
+            poses.check_frame_count(frames, 'v.mp4')
 
 
 def test_boxes_from_poses_use_confident_joints():

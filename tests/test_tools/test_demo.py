@@ -1,17 +1,25 @@
 """demo/demo_skeleton.py end to end: a rendered video with precomputed
 poses, the MediaPipe backend on a video made of a real photo, and the
-errors that must leave no output behind."""
+errors and interruptions that must leave no output behind."""
 import json
+import os
 import os.path as osp
+import signal
+import subprocess
+import sys
+import time
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-from mmactx.apis import FramePoses, init_recognizer, save_poses
+from mmactx.apis import (FramePoses, PrecomputedPoses, init_recognizer,
+                         save_poses)
 from mmactx.datasets.synthetic import CLASSES
 from mmactx.testing import load_script
+from mmactx.testing.scripts import ROOT
+from mmactx.utils import InputError
 
 CONFIG = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs', 'posec3d', 'synthetic_joint.py')
@@ -100,7 +108,7 @@ def test_undecodable_video_fails_before_any_output(demo, assets):
     bad = assets['root'] / 'broken.mp4'
     bad.write_bytes(b'\x00\x00\x00\x18ftypmp42' + bytes(range(256)) * 20)
     out = assets['root'] / 'broken_out.mp4'
-    with pytest.raises(SystemExit, match='cannot decode video'):
+    with pytest.raises(InputError, match='cannot decode video'):
         run(demo, assets, str(bad), out, '--pose-backend', 'precomputed',
             '--poses', assets['poses'])
     assert not out.exists() and not out.with_suffix('.json').exists()
@@ -112,10 +120,90 @@ def test_nobody_found_fails_without_output(demo, assets):
     empty = str(assets['root'] / 'nobody.npz')
     save_poses(empty, [FramePoses.empty()] * 60)
     out = assets['root'] / 'nobody.mp4'
-    with pytest.raises(SystemExit, match='nobody found'):
+    with pytest.raises(InputError, match='nobody found'):
         run(demo, assets, assets['video'], out, '--pose-backend',
             'precomputed', '--poses', empty)
     assert not out.exists() and not out.with_suffix('.json').exists()
+
+
+@pytest.mark.parametrize('frames,message', [
+    (40, r'\S*poses40\.npz holds poses of 40 frames; the video has more '
+     r'\(frame 40\)'),
+    (70, r'\S*poses70\.npz holds poses of 70 frames but \S*syn\.mp4 has '
+     r'60; the poses must be of this video'),
+])
+def test_poses_of_another_length_than_the_video_are_refused(
+        demo, assets, tmp_path, frames, message):
+    """Decision: precomputed poses must have one entry per video frame;
+    more or fewer is an error naming both counts, before any output."""
+    poses = PrecomputedPoses(assets['poses']).frames  # 60 frames
+    path = str(tmp_path / f'poses{frames}.npz')
+    save_poses(path, (poses * 2)[:frames])
+    with pytest.raises(InputError, match=message):
+        run(demo, assets, assets['video'], tmp_path / 'out.mp4',
+            '--pose-backend', 'precomputed', '--poses', path)
+    assert sorted(os.listdir(tmp_path)) == [f'poses{frames}.npz']
+
+
+STALLING_DEMO = '''
+import sys, time
+from contextlib import contextmanager
+import mmactx.visualization as vis
+from mmactx.testing import load_script
+from mmactx.utils import run_cli
+real_writer = vis.video_writer
+
+@contextmanager
+def stalling_writer(path, fps, size):
+    """The demo's writer, which stops once every frame is written and the
+    file is not yet renamed: the moment a kill can leave a temporary."""
+    with real_writer(path, fps, size) as writer:
+        yield writer
+        open(sys.argv[1], 'w').close()
+        time.sleep(120)
+
+vis.video_writer = stalling_writer
+run_cli(load_script('demo/demo_skeleton.py').main, sys.argv[2:])
+'''
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGKILL],
+                         ids=['SIGTERM', 'SIGKILL'])
+def test_a_killed_demo_leaves_no_temporary(demo, assets, tmp_path, signum):
+    """SIGTERM ends the demo through its finally blocks (run_cli), so the
+    half-written video is removed at once; after SIGKILL the hidden
+    temporary (named by the dead process) is removed by the next run."""
+    out, ready = tmp_path / 'out.mp4', tmp_path / 'ready'
+    args = [assets['video'], str(out), '--config', CONFIG, '--checkpoint',
+            assets['ckpt'], '--label-map', assets['labels'],
+            '--pose-backend', 'precomputed', '--poses', assets['poses']]
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen([sys.executable, '-c', STALLING_DEMO,
+                             str(ready), *args], cwd=ROOT, env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(6000):
+            if ready.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert ready.exists(), proc.stderr.read() if proc.poll() else ''
+        hidden = [n for n in os.listdir(tmp_path) if n.startswith('.')]
+        assert len(hidden) == 1 and str(proc.pid) in hidden[0]
+        proc.send_signal(signum)
+        code = proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+    assert code == (128 + signum if signum == signal.SIGTERM else -signum)
+    left = sorted(os.listdir(tmp_path))
+    if signum == signal.SIGTERM:
+        assert left == ['ready']
+        return
+    assert len(left) == 2 and left[0].startswith('.out.mp4.')  # stale
+    run(demo, assets, assets['video'], out, '--pose-backend', 'precomputed',
+        '--poses', assets['poses'])
+    assert sorted(os.listdir(tmp_path)) == ['out.json', 'out.mp4', 'ready']
 
 
 def test_demo_with_mediapipe_on_a_real_photo_video(demo, assets, tmp_path,

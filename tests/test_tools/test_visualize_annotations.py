@@ -7,6 +7,7 @@ import pytest
 from mmactx.datasets.annotation_io import save_annotations
 from mmactx.datasets.synthetic import generate_sample
 from mmactx.testing import load_script
+from mmactx.utils import InputError
 
 
 def read_frames(path):
@@ -61,7 +62,7 @@ def test_bad_record_and_layout_are_reported(vis, tmp_path):
     rec = generate_sample(np.random.default_rng(1), 0, num_frames=5)
     ann = tmp_path / 'ann.pkl'
     save_annotations(str(ann), [rec])
-    with pytest.raises(SystemExit, match="no record 'nope'"):
+    with pytest.raises(InputError, match="no record 'nope'"):
         vis.main([str(ann), '--out-dir', str(tmp_path), '--records',
                   'nope'])
     with pytest.raises(ValueError, match="layout 'nturgb\\+d' has 25 "):

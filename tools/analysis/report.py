@@ -8,17 +8,26 @@ writes into ``--out-dir``: ``per_class.csv`` (accuracy and the most
 confused class of every class), ``predictions.csv`` (every sample's true
 and predicted class and whether it is right, grouped by class),
 ``confusion_matrix.png`` and ``.csv``, and ``report.json``.
+
+The dump (see :func:`mmactx.evaluation.load_predictions` for what it must
+hold) and the label map are checked before anything is written, and no
+output may replace them; a refused input is one ``error:`` line and exit
+code 2.
 """
 import argparse
 import json
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmactx.datasets.label_names import read_label_names
 from mmactx.evaluation import (accuracy_report, class_report,
                                load_predictions, plot_confusion,
                                write_class_csv, write_prediction_csv)
-from mmactx.utils.fileio import atomic_write_text
+from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.fileio import atomic_write_text, refuse_overwriting_inputs
+
+OUTPUTS = ('per_class.csv', 'predictions.csv', 'confusion_matrix.csv',
+           'confusion_matrix.png', 'report.json')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -34,13 +43,44 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def label_names(path: Optional[str], num_classes: int) -> List[str]:
+    """The class names of ``--label-map`` (class numbers without one).
+
+    Raises:
+        InputError: naming the option and the file when it is missing, not
+            a label map, or names another number of classes.
+    """
+    if path is None:
+        return [str(i) for i in range(num_classes)]
+    if not osp.isfile(path):
+        raise InputError(f'--label-map {path} ' + (
+            'is not a file' if osp.exists(path) else 'does not exist'))
+    try:
+        return read_label_names(path, num_classes)
+    except UnicodeDecodeError as e:
+        raise InputError(f'--label-map {path}: not UTF-8 text ({e.reason} '
+                         f'at byte {e.start})') from None
+    except ValueError as e:  # no names, a name twice, another count
+        raise InputError(str(e)) from None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
+    """Write the report files; returns the report (``report.json``).
+
+    Raises:
+        InputError: for a refused dump, label map or output folder, before
+            anything is written.
+    """
     args = parse_args(argv)
+    out_dir = args.out_dir or osp.splitext(args.dump)[0] + '_report'
+    if osp.exists(out_dir) and not osp.isdir(out_dir):
+        raise InputError(f'--out-dir {out_dir} is a file, not a folder')
+    refuse_overwriting_inputs(
+        [osp.join(out_dir, name) for name in OUTPUTS],
+        [args.dump] + ([args.label_map] if args.label_map else []))
     scores, labels = load_predictions(args.dump)
     k = scores.shape[1]
-    names = (read_label_names(args.label_map, k) if args.label_map else
-             [str(i) for i in range(k)])
-    out_dir = args.out_dir or osp.splitext(args.dump)[0] + '_report'
+    names = label_names(args.label_map, k)
     report = class_report(scores, labels, names)
     report['overall'] = accuracy_report(scores, labels)
     report['dump'] = args.dump
@@ -77,4 +117,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

@@ -13,6 +13,10 @@ model, persons are tracked across frames, and the file is written with
 ``train``/``val`` splits for ``PoseDataset``. Videos that fail are skipped
 and listed with the reason in ``<out>_report.txt``. A killed run, restarted
 with the same command, only processes the videos it had not finished.
+
+The list, the label map and the options are checked before any video is
+read: a refused input (a missing file, a bad line of the list: its file
+and line are named) is one ``error:`` line and exit code 2.
 """
 import argparse
 import functools
@@ -22,6 +26,8 @@ from typing import Dict, List, Optional
 from mmactx.apis import build_pose_estimator
 from mmactx.datasets.converters.batch import convert_command
 from mmactx.datasets.label_names import read_label_names
+from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.fileio import refuse_overwriting_inputs
 from mmactx.video_annotations import (convert_video, parse_video_list,
                                       stratified_split)
 
@@ -53,6 +59,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.val_ratio < 1:
         parser.error('--val-ratio must be in [0, 1)')
+    if args.max_persons < 1 or args.workers < 0:
+        parser.error('--max-persons must be positive, --workers '
+                     'non-negative')
     if args.pose_backend == 'mmpose' and not (args.pose_config and
                                               args.pose_checkpoint):
         parser.error('--pose-backend mmpose needs --pose-config and '
@@ -60,13 +69,57 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Optional[List[str]] = None) -> Dict:
-    args = parse_args(argv)
-    names = read_label_names(args.label_map) if args.label_map else None
+def label_names(path: str) -> List[str]:
+    """The class names of ``--label-map``.
+
+    Raises:
+        InputError: naming the option and the file when it is missing or
+            not a label map.
+    """
+    check_file(path, '--label-map')
     try:
-        items = parse_video_list(args.video_list, names)
-    except ValueError as e:
-        raise SystemExit(str(e)) from None
+        return read_label_names(path)
+    except UnicodeDecodeError as e:
+        raise InputError(f'--label-map {path}: not UTF-8 text ({e.reason} '
+                         f'at byte {e.start})') from None
+    except ValueError as e:  # no names, a name twice
+        raise InputError(f'--label-map {e}') from None
+
+
+def check_file(path: str, option: str) -> None:
+    """Refuse a missing input file, naming its option.
+
+    Raises:
+        InputError: ``{option} {path} does not exist`` (or is not a file).
+    """
+    if not osp.isfile(path):
+        raise InputError(f'{option} {path} ' + (
+            'is not a file' if osp.exists(path) else 'does not exist'))
+
+
+def main(argv: Optional[List[str]] = None) -> Dict:
+    """Build the annotation file; returns the batch's summary.
+
+    Raises:
+        InputError: for a refused option, list or label map, before any
+            video is read.
+    """
+    args = parse_args(argv)
+    check_file(args.video_list, 'video_list')
+    if args.pose_backend == 'mmpose':
+        check_file(args.pose_config, '--pose-config')
+        check_file(args.pose_checkpoint, '--pose-checkpoint')
+    names = label_names(args.label_map) if args.label_map else None
+    items = parse_video_list(args.video_list, names)
+    report = osp.splitext(args.out)[0] + '_report.txt'
+    for path in (args.out, report):
+        if osp.isdir(path):
+            raise InputError(f'output {path} is a folder; give --out as a '
+                             f'.pkl file name')
+    refuse_overwriting_inputs(
+        [args.out, report],
+        [args.video_list] + ([args.label_map] if args.label_map else []) +
+        [it.path for it in items])
     if args.pose_backend == 'mmpose':
         backend_kwargs = dict(config=args.pose_config,
                               checkpoint=args.pose_checkpoint,
@@ -84,7 +137,6 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     def split(frame_dirs):
         return stratified_split(items, frame_dirs, args.val_ratio, args.seed)
 
-    report = osp.splitext(args.out)[0] + '_report.txt'
     return convert_command(
         list(by_path), convert, {'2d': (args.out, split)}, report,
         title=f'custom dataset from {osp.abspath(args.video_list)}',
@@ -97,4 +149,4 @@ def main(argv: Optional[List[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)

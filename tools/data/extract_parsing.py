@@ -20,8 +20,13 @@ A sample's folder appears only once all its maps are written, so a killed
 run restarted with the same command skips the finished samples; samples
 that fail (missing or undecodable video, no usable frame) are skipped and
 listed with the reason in ``<out_dir>/report.txt``.
+
+The annotation file, the video folder, ``--parser`` (its module must be
+importable), ``--checkpoint`` and the options are checked before any work;
+a refused input is one ``error:`` line and exit code 2.
 """
 import argparse
+import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -35,7 +40,8 @@ from PIL import Image
 
 from mmactx.apis import HumanParser, load_parser, person_boxes
 from mmactx.datasets import load_annotations
-from mmactx.utils import atomic_write_text
+from mmactx.utils import (InputError, atomic_write_text,
+                          refuse_overwriting_inputs, run_cli)
 
 
 class SampleError(Exception):
@@ -122,11 +128,59 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='parser input side (default 473, SCHP)')
     parser.add_argument('--batch-size', type=int, default=16)
     parser.add_argument('--device', default='cpu')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.margin < 0 or args.input_size < 1 or args.batch_size < 1:
+        parser.error('--margin must be non-negative, --input-size and '
+                     '--batch-size positive')
+    if '{}' not in args.video_pattern:
+        parser.error(f'--video-pattern must hold {{}} for the frame_dir, '
+                     f'got {args.video_pattern!r}')
+    return args
+
+
+def check_inputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, missing input files and folders, an output
+    folder that is a file, and a ``--parser`` whose module cannot be found.
+
+    Raises:
+        InputError: naming the option and the path.
+    """
+    files = {'ann_file': args.ann_file, '--checkpoint': args.checkpoint}
+    for option, path in files.items():
+        if path is not None and not osp.isfile(path):
+            raise InputError(f'{option} {path} ' + (
+                'is not a file' if osp.exists(path) else 'does not exist'))
+    if not osp.isdir(args.video_dir):
+        raise InputError(f'video_dir {args.video_dir} is not a folder')
+    if osp.exists(args.out_dir) and not osp.isdir(args.out_dir):
+        raise InputError(f'out_dir {args.out_dir} is a file, not a folder')
+    refuse_overwriting_inputs(
+        [osp.join(args.out_dir, 'report.txt')],
+        [p for p in files.values() if p is not None])
+    module, sep, name = args.parser.partition(':')
+    if not (sep and module and name):
+        raise InputError(f'--parser must be "package.module:function", got '
+                         f'{args.parser!r}')
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError as e:  # a parent package is missing
+        if not (e.name and (module + '.').startswith(e.name + '.')):
+            raise  # the user's package fails to import: its traceback
+        found = False
+    if not found:
+        raise InputError(f'--parser {args.parser}: no module {module!r} can '
+                         f'be imported (is its package installed, or on '
+                         f'PYTHONPATH?)')
 
 
 def main(argv: Optional[List[str]] = None) -> Dict:
+    """Write the label maps of every sample; returns the counts.
+
+    Raises:
+        InputError: for a refused option or input, before any work.
+    """
     args = parse_args(argv)
+    check_inputs(args)
     start = time.perf_counter()
     records = load_annotations(args.ann_file, args.split)
     parser = load_parser(args.parser, args.checkpoint,
@@ -161,4 +215,4 @@ def main(argv: Optional[List[str]] = None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_cli(main)
