@@ -292,7 +292,10 @@ def check_record(record: Dict,
               f'shape {kp.shape} has no joints (V=0)')
     if num_keypoints is not None and v != num_keypoints:
         _fail(path, index, record, 'keypoint',
-              f'shape {kp.shape} has V={v} joints, expected {num_keypoints}')
+              f'shape {kp.shape} has V={v} joints, expected {num_keypoints} '
+              f'(the config expects {num_keypoints} joints: its dataset '
+              f'num_keypoints; convert the data to that layout or use a '
+              f'config of this one)')
     total = record.setdefault('total_frames', t)
     if not _is_int(total):
         _fail(path, index, record, 'total_frames',

@@ -259,3 +259,29 @@ def test_train_py_partial_load_starts_from_the_weights_that_fit(
     assert 'Load checkpoint from' in log and 'Saving checkpoint' in log
     # mmengine's own warning names the head it could not load
     assert 'size mismatch for cls_head.fc_cls.weight' in log
+
+
+def test_a_record_with_other_joints_than_the_config_is_refused(tmp_path):
+    """18 joints for the 17-channel PoseC3D: refused when the annotation
+    file is read, naming the record, not as a conv3d shape error."""
+    from mmactx.datasets import AnnotationError, PoseDataset
+    from mmactx.datasets import save_annotations
+    from mmactx.testing.poses import make_pose_sample
+    rng = np.random.RandomState(0)
+    records = []
+    for i, joints in enumerate((17, 18)):
+        rec = make_pose_sample(rng, persons=1)
+        rec['keypoint'] = rng.uniform(0, 40, (1, 12, joints, 2)).astype(
+            np.float32)
+        rec['keypoint_score'] = np.ones((1, 12, joints), np.float32)
+        rec.update(frame_dir=f'sample{i}', label=0, total_frames=12)
+        records.append(rec)
+    ann = str(tmp_path / 'ann.pkl')
+    save_annotations(ann, records, dict(xsub_val=['sample0', 'sample1']))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/posec3d/'
+                                   'ntu60_xsub_joint.py'))
+    dataset = dict(cfg.test_dataloader.dataset, ann_file=ann)
+    dataset.pop('type')
+    with pytest.raises(AnnotationError, match=r"record 1 \(frame_dir="
+                       r"'sample1'\).*V=18 joints.*config expects 17"):
+        PoseDataset(**dataset)

@@ -34,6 +34,8 @@ test_pipelines = {
 }
 
 dataset_type = 'PoseDataset'
+# the layout's joints: a record with another count is refused on reading
+num_keypoints = 25
 ann_file = 'data/skeleton/ntu60_3d.pkl'
 train_dataloader = dict(
     batch_size=16,
@@ -41,6 +43,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, ann_file=ann_file, split='xsub_train',
+                 num_keypoints=num_keypoints,
                  pipeline=train_pipelines['joint']))
 val_dataloader = dict(
     batch_size=16,
@@ -48,6 +51,7 @@ val_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file=ann_file, split='xsub_val',
+                 num_keypoints=num_keypoints,
                  pipeline=test_pipelines['joint'], test_mode=True))
 test_dataloader = val_dataloader
 

@@ -50,6 +50,8 @@ test_pipelines = {
 dataset_type = 'PoseDataset'
 ann_file = 'data/skeleton/nwucla_3d.pkl'
 num_classes = 10
+# NW-UCLA-20: a record with another joint count is refused on reading
+num_keypoints = 20
 model = dict(
     backbone=dict(layout=layout, num_person=1),
     cls_head=dict(
@@ -70,6 +72,7 @@ train_dataloader = dict(
             ann_file=ann_file,
             split='xview_train',
             num_classes=num_classes,
+            num_keypoints=num_keypoints,
             pipeline=train_pipelines['joint'])))
 val_dataloader = dict(
     batch_size=64,
@@ -81,6 +84,7 @@ val_dataloader = dict(
         ann_file=ann_file,
         split='xview_val',
         num_classes=num_classes,
+        num_keypoints=num_keypoints,
         pipeline=test_pipelines['joint'],
         test_mode=True))
 test_dataloader = val_dataloader

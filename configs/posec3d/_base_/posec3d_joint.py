@@ -7,6 +7,9 @@ _base_ = [
 ]
 
 dataset_type = 'PoseDataset'
+# COCO-17 keypoints: a record with another joint count is refused when
+# the annotation file is read (its volume would not fit in_channels=17)
+num_keypoints = 17
 ann_file = 'data/skeleton/ntu60_2d.pkl'
 # COCO-17 left/right joints (mmactx.skeletons.COCO.left / .right)
 left_kp = [1, 3, 5, 7, 9, 11, 13, 15]
@@ -58,21 +61,24 @@ train_dataloader = dict(
         type='RepeatDataset',
         times=10,
         dataset=dict(type=dataset_type, ann_file=ann_file,
-                     split='xsub_train', pipeline=train_pipeline)))
+                     split='xsub_train', num_keypoints=num_keypoints,
+                     pipeline=train_pipeline)))
 val_dataloader = dict(
     batch_size=16,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file=ann_file, split='xsub_val',
-                 pipeline=val_pipeline, test_mode=True))
+                 num_keypoints=num_keypoints, pipeline=val_pipeline,
+                 test_mode=True))
 test_dataloader = dict(
     batch_size=1,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file=ann_file, split='xsub_val',
-                 pipeline=test_pipeline, test_mode=True))
+                 num_keypoints=num_keypoints, pipeline=test_pipeline,
+                 test_mode=True))
 
 val_evaluator = [dict(type='AccMetric')]
 test_evaluator = val_evaluator
