@@ -24,6 +24,7 @@ import numpy as np
 from mmactx.datasets.annotation_io import load_annotations
 from mmactx.datasets.label_names import read_label_names
 from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.fileio import file_name_of
 from mmactx.visualization import draw_skeletons, put_text_lines, video_writer
 from mmactx.visualization.skeleton import fit_to_canvas, layout_for, project_3d
 
@@ -158,7 +159,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                              f'{record["frame_dir"]!r}: {e}') from None
     written = []
     for record in chosen:
-        out = osp.join(args.out_dir, f'{record["frame_dir"]}.mp4')
+        out = osp.join(args.out_dir,
+                       f'{file_name_of(str(record["frame_dir"]))}.mp4')
         frames = record_frames(record, args, names)
         first = next(frames)
         with video_writer(out, args.fps, first.shape[1::-1]) as writer:

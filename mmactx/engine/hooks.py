@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 
 from mmactx.models import HeatmapDataPreprocessor
 from mmactx.registry import HOOKS
+from mmactx.utils.fileio import file_name_of
 from mmactx.visualization import heatmap_frames, put_text_lines, write_video
 
 
@@ -113,7 +114,7 @@ class PoseVisualizationHook(Hook):
             ]
             for frame in frames:
                 put_text_lines(frame, lines)
-            name = osp.basename(str(sample.get('frame_dir',
+            name = file_name_of(str(sample.get('frame_dir',
                                                f'{prefix}_{first + i}')))
             if self.out_dir is not None:
                 write_video(frames, osp.join(self.out_dir, f'{name}.mp4'),

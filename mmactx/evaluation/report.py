@@ -93,6 +93,19 @@ def write_prediction_csv(report: Dict, path: str) -> None:
                     'score', 'correct')), path)
 
 
+def write_confusion_csv(report: Dict, names: Sequence[str],
+                        path: str) -> None:
+    """The confusion matrix as CSV: a header of predicted class names, then
+    one row per true class (its name, then its counts); names are quoted
+    as CSV needs (a name may hold commas)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(['true\\predicted', *names])
+    for name, row in zip(names, report['confusion']):
+        writer.writerow([name, *row])
+    atomic_write_text(out.getvalue(), path)
+
+
 def plot_confusion(cm: np.ndarray, names: Sequence[str], path: str,
                    title: Optional[str] = None) -> None:
     """Confusion matrix PNG: colours are row-normalised (recall per true

@@ -87,6 +87,15 @@ def atomic_path(path: str, suffix: str = '.tmp') -> Iterator[str]:
         raise
 
 
+def file_name_of(name: str) -> str:
+    """A record's name (e.g. a ``frame_dir`` such as ``'videos/a'``, or a
+    hostile ``'../../x'``) as one file name that stays inside its folder:
+    path separators become ``'__'``, and leading dots and empty parts go."""
+    parts = [p for p in name.replace('\\', '/').split('/')
+             if p not in ('', '.', '..')]
+    return '__'.join(parts).lstrip('.') or '_'
+
+
 def refuse_overwriting_inputs(outputs: Sequence[str],
                               inputs: Sequence[str]) -> None:
     """Stop before any work when an output file would replace an input (the

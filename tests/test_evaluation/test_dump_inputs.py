@@ -104,3 +104,16 @@ def test_good_weights_pass():
     np.testing.assert_allclose(
         fuse_scores([np.ones((1, 2)), 2 * np.ones((1, 2))], [0, 2.5]),
         5 * np.ones((1, 2)))
+
+
+def test_confusion_csv_quotes_class_names_with_commas(tmp_path):
+    import csv
+
+    from mmactx.evaluation import write_confusion_csv
+    names = ['wave', 'sit down, stand up']
+    path = str(tmp_path / 'cm.csv')
+    write_confusion_csv(dict(confusion=[[3, 1], [0, 2]]), names, path)
+    with open(path, newline='') as f:
+        rows = list(csv.reader(f))
+    assert rows == [['true\\predicted', *names], ['wave', '3', '1'],
+                    ['sit down, stand up', '0', '2']]

@@ -18,6 +18,7 @@ import torch
 from mmactx.datasets import PoseDataset, load_annotations, safe_load_pickle
 from mmactx.datasets.synthetic import generate_sample
 from mmactx.testing import kinect_rows, write_ntu_sample
+from mmactx.utils.cli import InputError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'data'))
@@ -109,10 +110,10 @@ def test_convert_ntu120_and_ntu60_subset(ntu_dir, tmp_path, capsys):
 
 def test_convert_ntu_with_nothing_usable(tmp_path):
     (tmp_path / 'S001C001P001R001A001.skeleton').write_text('1\n0\n')
-    with pytest.raises(SystemExit, match='none of the 1 files'):
+    with pytest.raises(InputError, match='none of the 1 files'):
         convert_ntu.main([str(tmp_path), '--out-dir', str(tmp_path / 'o')])
     assert os.listdir(tmp_path / 'o') == ['ntu60_report.txt']
-    with pytest.raises(SystemExit, match='no .skeleton files'):
+    with pytest.raises(InputError, match='no .skeleton files'):
         convert_ntu.main([str(tmp_path / 'o')])
 
 

@@ -64,3 +64,16 @@ def test_outputs_never_replace_inputs(tmp_path):
             refuse_overwriting_inputs([str(out)], [str(video)])
     with pytest.raises(InputError, match='would replace the output'):
         refuse_overwriting_inputs([str(tmp_path / 'a.json')] * 2, [])
+
+
+@pytest.mark.parametrize('name, expected', [
+    ('S001C001P001R001A001', 'S001C001P001R001A001'),
+    ('videos/a', 'videos__a'),
+    ('../../etc/x', 'etc__x'),
+    ('/abs/./b', 'abs__b'),
+    ('..', '_'),
+    ('.hidden', 'hidden'),
+])
+def test_record_names_become_file_names_inside_the_folder(name, expected):
+    from mmactx.utils import file_name_of
+    assert file_name_of(name) == expected

@@ -22,7 +22,8 @@ from typing import Dict, List, Optional, Sequence
 from mmactx.datasets.label_names import read_label_names
 from mmactx.evaluation import (accuracy_report, class_report,
                                load_predictions, plot_confusion,
-                               write_class_csv, write_prediction_csv)
+                               write_class_csv, write_confusion_csv,
+                               write_prediction_csv)
 from mmactx.utils.cli import InputError, run_cli
 from mmactx.utils.fileio import atomic_write_text, refuse_overwriting_inputs
 
@@ -86,12 +87,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     report['dump'] = args.dump
     write_class_csv(report, osp.join(out_dir, 'per_class.csv'))
     write_prediction_csv(report, osp.join(out_dir, 'predictions.csv'))
-    cm_rows = [','.join(['true\\predicted', *names])] + [
-        ','.join([names[i], *map(str, row)])
-        for i, row in enumerate(report['confusion'])
-    ]
-    atomic_write_text('\n'.join(cm_rows) + '\n',
-                      osp.join(out_dir, 'confusion_matrix.csv'))
+    write_confusion_csv(report, names,
+                        osp.join(out_dir, 'confusion_matrix.csv'))
     overall = report['overall']
     plot_confusion(
         report['confusion'], names, osp.join(out_dir,

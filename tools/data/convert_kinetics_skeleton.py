@@ -19,7 +19,6 @@ import functools
 import glob
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Optional
 
 from mmactx.datasets.converters.batch import convert_command
@@ -27,7 +26,7 @@ from mmactx.datasets.converters.kinetics import (NUM_CLASSES,
                                                  convert_release_file,
                                                  label_file_of,
                                                  read_label_file)
-from mmactx.utils.cli import run_cli
+from mmactx.utils.cli import InputError, run_cli
 
 SPLIT_FOLDERS = {'train': 'kinetics_train', 'val': 'kinetics_val'}
 
@@ -80,8 +79,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         if found and osp.isfile(label_file_of(found[0])):
             read_label_file(label_file_of(found[0]))  # refuse a broken one
     if not files:
-        sys.exit(f'{args.root}: no json files in '
-                 f'{" or ".join(SPLIT_FOLDERS.values())}')
+        raise InputError(f'{args.root}: no json files in '
+                         f'{" or ".join(SPLIT_FOLDERS.values())}')
 
     def split_fn(frame_dirs: List[str]) -> Dict[str, List[str]]:
         split = {name: [] for name in SPLIT_FOLDERS}

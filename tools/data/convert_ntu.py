@@ -18,13 +18,12 @@ import functools
 import glob
 import os
 import os.path as osp
-import sys
 from typing import List, Optional
 
 from mmactx.datasets.converters.batch import SkipSample, convert_command
 from mmactx.datasets.converters.ntu import (build_splits, convert_ntu_file,
                                             parse_name, read_ignore_list)
-from mmactx.utils.cli import run_cli
+from mmactx.utils.cli import InputError, run_cli
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -65,7 +64,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     files = sorted(glob.glob(osp.join(args.skeleton_dir, '*.skeleton')))
     if not files:
-        sys.exit(f'{args.skeleton_dir}: no .skeleton files found')
+        raise InputError(f'{args.skeleton_dir}: no .skeleton files found')
     ignored = set(read_ignore_list(args.ignore_list))
 
     names = {}

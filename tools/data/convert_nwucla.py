@@ -12,13 +12,12 @@ their reasons go to ``<out without .pkl>_report.txt``. See
 import argparse
 import glob
 import os.path as osp
-import sys
 from typing import List, Optional
 
 from mmactx.datasets.converters.batch import convert_command
 from mmactx.datasets.converters.nwucla import (build_splits,
                                                convert_nwucla_file)
-from mmactx.utils.cli import run_cli
+from mmactx.utils.cli import InputError, run_cli
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -39,7 +38,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     files = sorted(glob.glob(osp.join(args.json_dir, '*.json')))
     if not files:
-        sys.exit(f'{args.json_dir}: no .json files found')
+        raise InputError(f'{args.json_dir}: no .json files found')
     outputs = {'3d': (args.out, build_splits)}
     report = osp.splitext(args.out)[0] + '_report.txt'
     convert_command(

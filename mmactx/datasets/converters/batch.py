@@ -20,6 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.utils import ProgressBar
 
+from mmactx.utils.cli import InputError
 from mmactx.utils.fileio import atomic_pickle_dump, atomic_write_text
 from ..annotation_io import (AnnotationError, check_record, safe_load_pickle,
                              save_annotations)
@@ -303,12 +304,13 @@ def convert_command(paths: Sequence[str], convert: Converter,
                     outputs: Dict[str, Tuple[str, SplitFn]], report: str,
                     **kwargs) -> Dict:
     """:func:`run_conversion` for a command line: prints what it did, and
-    exits with the reason when no file could be converted."""
+    raises an :class:`InputError` with the reason when no file could be
+    converted (the tools print it and exit with code 2)."""
     start = time.perf_counter()
     try:
         result = run_conversion(paths, convert, outputs, report, **kwargs)
     except RuntimeError as e:
-        raise SystemExit(str(e)) from None
+        raise InputError(str(e)) from None
     skipped = sum(result['skipped'].values())
     print(f"converted {result['converted']} files, skipped {skipped}" +
           ''.join(f"\n  {reason}: {n}"
