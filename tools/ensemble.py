@@ -1,9 +1,15 @@
 """Fuse the scores of several ``test.py --dump`` files.
 
     python tools/ensemble.py joint.pkl limb.pkl [--weights 1 1]
+    python tools/ensemble.py rgbpose.pkl:rgb rgbpose.pkl:pose --weights 1 1
 
 prints each stream's and the fused top-1, top-5 and mean class accuracy.
 PoseC3D's joint+limb ensemble is the 1:1 sum of the probabilities.
+``FILE:STREAM`` takes one stream of the dump of a multi-stream model
+(RGBPose-Conv3D's ``rgb`` and ``pose``); a bare ``FILE`` of such a dump is
+its fused score, and is refused, naming the streams, when it has none. An
+argument that is an existing file is always a bare ``FILE``, so names
+holding ``:`` work (see :mod:`mmactx.evaluation.dump`).
 
 Every dump is checked before anything is fused or written: its scores must
 be finite, one ``[K]`` vector per sample (a ``[1, K]`` score, written with
@@ -21,14 +27,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from mmactx.evaluation import (accuracy_report, check_weights, fuse_scores,
-                               load_predictions, save_predictions)
+                               load_predictions, save_predictions,
+                               split_dump_arg)
 from mmactx.utils.cli import InputError, run_cli
 from mmactx.utils.fileio import refuse_overwriting_inputs
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
-    parser.add_argument('dumps', nargs='+', help='dump files of test.py')
+    parser.add_argument(
+        'dumps',
+        nargs='+',
+        help='dump files of test.py, FILE or FILE:STREAM (one stream of a '
+        'multi-stream dump)')
     parser.add_argument(
         '--weights',
         nargs='+',
@@ -47,6 +58,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def check_outputs(out: Optional[str], dumps: Sequence[str]) -> None:
     """Refuse an ``--out`` that is a folder or would replace a dump.
 
+    Args:
+        out (str, optional): The ``--out`` file.
+        dumps (Sequence[str]): The dump arguments, ``FILE`` or
+            ``FILE:STREAM``.
+
     Raises:
         InputError: naming ``--out`` and the file.
     """
@@ -55,22 +71,25 @@ def check_outputs(out: Optional[str], dumps: Sequence[str]) -> None:
     if osp.isdir(out):
         raise InputError(f'--out {out} is a folder; give the .pkl file to '
                          f'write')
-    refuse_overwriting_inputs([out], dumps)
+    refuse_overwriting_inputs([out], [split_dump_arg(d)[0] for d in dumps])
 
 
 def load_streams(dumps: Sequence[str]
                  ) -> Tuple[List[np.ndarray], np.ndarray]:
     """The scores of every dump and their common labels.
 
+    Args:
+        dumps (Sequence[str]): ``FILE`` or ``FILE:STREAM`` arguments.
+
     Raises:
-        InputError: for a dump that is not a valid one, or whose classes,
-            samples or labels differ from the first dump's; the message
-            names both files.
+        InputError: for a dump that is not a valid one, a stream it lacks,
+            or whose classes, samples or labels differ from the first
+            dump's; the message names both arguments.
     """
     streams: List[np.ndarray] = []
     labels = None
     for path in dumps:
-        scores, lab = load_predictions(path)
+        scores, lab = load_predictions(*split_dump_arg(path))
         if streams and scores.shape[1] != streams[0].shape[1]:
             raise InputError(f'{path} has {scores.shape[1]} classes but '
                              f'{dumps[0]} has {streams[0].shape[1]}; dumps '

@@ -2,8 +2,11 @@
 
 ``--dump`` writes a list of per-sample dicts with ``pred_score`` (numpy
 class scores, probabilities averaged over the test views) and ``gt_label``
-(int), in dataset order (:class:`mmactx.evaluation.DumpPredictions`); it is
-read back without unpickling code, and tools/ensemble.py fuses several.
+(int), in dataset order (:class:`mmactx.evaluation.DumpPredictions`); a
+multi-stream model (RGBPose-Conv3D) writes ``pred_scores``, a dict
+``{stream: scores}``, instead (see :mod:`mmactx.evaluation.dump`). Dumps are
+read back without unpickling code, and tools/ensemble.py fuses several
+(``FILE:STREAM`` picks one stream).
 ``--ann-file PATH`` points the test set at another annotation file, whatever
 wraps it. The checkpoint must fit the model of the config (every weight,
 with the same shape) and annotation files must pass their checks;

@@ -1,11 +1,13 @@
-from .dump import DumpPredictions, load_predictions, save_predictions
+from .dump import (DumpPredictions, dump_streams, load_predictions,
+                   save_predictions, split_dump_arg)
 from .fusion import accuracy_report, check_weights, fuse_scores, softmax
 from .report import (class_report, confusion_matrix, plot_confusion,
                      write_class_csv, write_confusion_csv,
                      write_prediction_csv)
 
 __all__ = [
-    'DumpPredictions', 'load_predictions', 'save_predictions',
+    'DumpPredictions', 'dump_streams', 'load_predictions',
+    'save_predictions', 'split_dump_arg',
     'accuracy_report', 'check_weights', 'fuse_scores', 'softmax',
     'class_report', 'confusion_matrix', 'plot_confusion', 'write_class_csv',
     'write_confusion_csv', 'write_prediction_csv'

@@ -9,10 +9,14 @@ confused class of every class), ``predictions.csv`` (every sample's true
 and predicted class and whether it is right, grouped by class),
 ``confusion_matrix.png`` and ``.csv``, and ``report.json``.
 
-The dump (see :func:`mmactx.evaluation.load_predictions` for what it must
-hold) and the label map are checked before anything is written, and no
-output may replace them; a refused input is one ``error:`` line and exit
-code 2.
+The dump is ``FILE`` or, for one stream of the dump of a multi-stream
+model (RGBPose-Conv3D), ``FILE:STREAM`` (``rgbpose.pkl:pose``); a bare
+``FILE`` of such a dump is its fused score, refused (naming the streams)
+when it has none; the default ``--out-dir`` is ``<FILE>_<STREAM>_report``
+for a stream. The dump (see :func:`mmactx.evaluation.load_predictions`
+for what it must hold) and the label map are checked before anything is
+written, and no output may replace them; a refused input is one
+``error:`` line and exit code 2.
 """
 import argparse
 import json
@@ -20,10 +24,9 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from mmactx.datasets.label_names import read_label_names
-from mmactx.evaluation import (accuracy_report, class_report,
-                               load_predictions, plot_confusion,
-                               write_class_csv, write_confusion_csv,
-                               write_prediction_csv)
+from mmactx.evaluation import (accuracy_report, class_report, load_predictions,
+                               plot_confusion, split_dump_arg, write_class_csv,
+                               write_confusion_csv, write_prediction_csv)
 from mmactx.utils.cli import InputError, run_cli
 from mmactx.utils.fileio import atomic_write_text, refuse_overwriting_inputs
 
@@ -36,7 +39,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Per-class accuracy, confusion matrix and prediction '
         'tables of a tools/test.py --dump file')
     parser.add_argument('dump', help='a --dump file of tools/test.py (or '
-                        'the --out of tools/ensemble.py)')
+                        'the --out of tools/ensemble.py); FILE:STREAM for '
+                        'one stream of a multi-stream dump')
     parser.add_argument('--label-map', help='class names, one per line '
                         '(default: class numbers)')
     parser.add_argument('--out-dir', help='write the files here (default: '
@@ -73,13 +77,15 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
             anything is written.
     """
     args = parse_args(argv)
-    out_dir = args.out_dir or osp.splitext(args.dump)[0] + '_report'
+    path, stream = split_dump_arg(args.dump)
+    out_dir = args.out_dir or osp.splitext(path)[0] + (
+        f'_{stream}' if stream else '') + '_report'
     if osp.exists(out_dir) and not osp.isdir(out_dir):
         raise InputError(f'--out-dir {out_dir} is a file, not a folder')
     refuse_overwriting_inputs(
         [osp.join(out_dir, name) for name in OUTPUTS],
-        [args.dump] + ([args.label_map] if args.label_map else []))
-    scores, labels = load_predictions(args.dump)
+        [path] + ([args.label_map] if args.label_map else []))
+    scores, labels = load_predictions(path, stream)
     k = scores.shape[1]
     names = label_names(args.label_map, k)
     report = class_report(scores, labels, names)
