@@ -1,4 +1,5 @@
 """PoseDataset reading pyskl/mmaction skeleton annotation files safely."""
+import os.path as osp
 from typing import Callable, Dict, List, Optional, Union
 
 from mmaction.datasets.base import BaseActionDataset
@@ -35,7 +36,10 @@ class PoseDataset(BaseActionDataset):
         num_keypoints (int, optional): Expected joints per person (V).
             Defaults to None (not checked).
         **kwargs: Passed to mmaction's ``BaseActionDataset`` (``test_mode``,
-            ``data_prefix``, ...).
+            ``data_prefix``, ...). With ``data_prefix=dict(video=ROOT)``
+            each record gets ``filename = ROOT/<frame_dir>.mp4`` (or its
+            own ``filename`` under ROOT), the video that ``MMDecode``
+            reads; ``frame_dir`` is kept as the record's name.
     """
 
     def __init__(self,
@@ -58,6 +62,16 @@ class PoseDataset(BaseActionDataset):
         """Load and check the records of ``self.split``."""
         records = load_annotations(self.ann_file, self.split,
                                    self.num_classes, self.num_keypoints)
+        video_root = self.data_prefix.get('video')
+        if video_root:
+            # mmaction2's data_prefix=dict(video=...): the RGB video of a
+            # record is <root>/<filename or frame_dir>[.mp4]; frame_dir stays
+            # the record's name (mmaction2 prefixes it too)
+            for record in records:
+                name = record.get('filename', record['frame_dir'])
+                if not osp.splitext(name)[1]:
+                    name += '.mp4'
+                record['filename'] = osp.join(video_root, name)
         MMLogger.get_current_instance().info(
             f'{self.ann_file}: {len(records)} records in split {self.split}')
         return records
