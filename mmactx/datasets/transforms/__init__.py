@@ -10,11 +10,12 @@ registry).
 """
 from .formatting import PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
-from .keypoint import PoseCompact, PoseDecode
+from .keypoint import MMCompact, PoseCompact, PoseDecode
 from .parsing import LoadParsingMaps, ParsingFeatureMap
-from .sampling import (FrameSampler, PoolSampleFrames,
-                       UniformSampleFrames)
+from .sampling import (FrameSampler, MMUniformSampleFrames,
+                       PoolSampleFrames, UniformSampleFrames)
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
+from .video import MMDecode
 from .view_normalization import CenterOnJoint, MinMaxScale, RandomViewTransform
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     'PoseCompact', 'PoseDecode', 'RandomRotation3D',
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
-    'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform'
+    'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform',
+    'MMUniformSampleFrames', 'MMDecode', 'MMCompact'
 ]

@@ -1,5 +1,5 @@
 """Keypoint decoding and the subject-centred crop."""
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -55,6 +55,47 @@ def combine_quadruple(a: Sequence[float],
     return (a[0] + a[2] * b[0], a[1] + a[3] * b[1], a[2] * b[2], a[3] * b[3])
 
 
+def compact_box(keypoint: np.ndarray, img_shape: Tuple[int, int],
+                padding: float, threshold: float,
+                hw_ratio: Optional[Tuple[float, float]],
+                allow_imgpad: bool) -> Optional[Tuple[int, int, int, int]]:
+    """The subject-centred box of ``PoseCompact`` and ``MMCompact``.
+
+    The tight box around all non-zero x and y coordinates (zeros mean
+    "missing") of ``keypoint`` [..., C >= 2] (pixels), grown by ``padding``
+    about its centre, grown to the height/width range ``hw_ratio``, then
+    truncated to integers (and clipped to the ``(h, w)`` image unless
+    ``allow_imgpad``).
+
+    Returns:
+        tuple[int] | None: ``(min_x, min_y, max_x, max_y)`` in pixels, or
+        None where no coordinate is non-zero or the tight box is narrower
+        or shorter than ``threshold`` pixels.
+    """
+    h, w = img_shape
+    kp_x, kp_y = keypoint[..., 0], keypoint[..., 1]
+    xs, ys = kp_x[kp_x != 0], kp_y[kp_y != 0]
+    if xs.size == 0 or ys.size == 0:
+        return None
+    min_x, max_x = xs.min(), xs.max()
+    min_y, max_y = ys.min(), ys.max()
+    if max_x - min_x < threshold or max_y - min_y < threshold:
+        return None
+
+    center = ((max_x + min_x) / 2, (max_y + min_y) / 2)
+    half_w = (max_x - min_x) / 2 * (1 + padding)
+    half_h = (max_y - min_y) / 2 * (1 + padding)
+    if hw_ratio is not None:
+        half_h = max(hw_ratio[0] * half_w, half_h)
+        half_w = max(1 / hw_ratio[1] * half_h, half_w)
+    min_x, max_x = center[0] - half_w, center[0] + half_w
+    min_y, max_y = center[1] - half_h, center[1] + half_h
+    if allow_imgpad:
+        return int(min_x), int(min_y), int(max_x), int(max_y)
+    return (int(max(0, min_x)), int(max(0, min_y)), int(min(w, max_x)),
+            int(min(h, max_y)))
+
+
 @TRANSFORMS.register_module()
 class PoseCompact(BaseTransform):
     """Crop the frame to the box around every joint of every person.
@@ -108,36 +149,106 @@ class PoseCompact(BaseTransform):
         h, w = results['img_shape']
         kp = results['keypoint']
         kp[np.isnan(kp)] = 0.
+        box = compact_box(kp, (h, w), self.padding, self.threshold,
+                          self.hw_ratio, self.allow_imgpad)
+        if box is None:
+            return results
+        min_x, min_y, max_x, max_y = box
         kp_x, kp_y = kp[..., 0], kp[..., 1]
-        xs, ys = kp_x[kp_x != 0], kp_y[kp_y != 0]
-        if xs.size == 0 or ys.size == 0:
-            return results
-        min_x, max_x = xs.min(), xs.max()
-        min_y, max_y = ys.min(), ys.max()
-        if max_x - min_x < self.threshold or max_y - min_y < self.threshold:
-            return results
-
-        center = ((max_x + min_x) / 2, (max_y + min_y) / 2)
-        half_w = (max_x - min_x) / 2 * (1 + self.padding)
-        half_h = (max_y - min_y) / 2 * (1 + self.padding)
-        if self.hw_ratio is not None:
-            half_h = max(self.hw_ratio[0] * half_w, half_h)
-            half_w = max(1 / self.hw_ratio[1] * half_h, half_w)
-        min_x, max_x = center[0] - half_w, center[0] + half_w
-        min_y, max_y = center[1] - half_h, center[1] + half_h
-        if self.allow_imgpad:
-            min_x, min_y, max_x, max_y = (int(min_x), int(min_y), int(max_x),
-                                          int(max_y))
-        else:
-            min_x, min_y = int(max(0, min_x)), int(max(0, min_y))
-            max_x, max_y = int(min(w, max_x)), int(min(h, max_y))
-
         kp_x[kp_x != 0] -= min_x
         kp_y[kp_y != 0] -= min_y
         results['img_shape'] = (max_y - min_y, max_x - min_x)
         results['crop_quadruple'] = combine_quadruple(
             results.get('crop_quadruple', (0., 0., 1., 1.)),
             (min_x / w, min_y / h, (max_x - min_x) / w, (max_y - min_y) / h))
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(padding={self.padding}, '
+                f'threshold={self.threshold}, hw_ratio={self.hw_ratio}, '
+                f'allow_imgpad={self.allow_imgpad})')
+
+
+def crop_frames(imgs: Sequence[np.ndarray],
+                box: Tuple[int, int, int, int]) -> List[np.ndarray]:
+    """Crop the frames [H, W, C] to ``box = (min_x, min_y, max_x, max_y)``
+    (pixels, end exclusive); the part of the box outside the image is zero,
+    as mmaction2's padded crop. Returns [max_y - min_y, max_x - min_x, C]
+    frames, views of one new array."""
+    frames = np.stack(imgs)
+    n, h, w = frames.shape[:3]
+    x0, y0, x1, y1 = box
+    out = np.zeros((n, y1 - y0, x1 - x0) + frames.shape[3:], frames.dtype)
+    sx0, sy0 = max(x0, 0), max(y0, 0)
+    sx1, sy1 = min(x1, w), min(y1, h)
+    if sx1 > sx0 and sy1 > sy0:
+        out[:, sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = \
+            frames[:, sy0:sy1, sx0:sx1]
+    return list(out)
+
+
+@TRANSFORMS.register_module()
+class MMCompact(BaseTransform):
+    """Crop the frames and the keypoints to the box around the subject.
+
+    A drop-in replacement for mmaction2's ``MMCompact`` (same arguments,
+    boxes and results; mmaction2's fails under numpy 2 on ``np.Inf``). The
+    box is :func:`compact_box`'s, shared with :class:`PoseCompact`; where
+    that box is undefined (no joint, or a tight box under ``threshold``
+    pixels) the whole frame is kept. Frames are cut in one vectorised copy;
+    the part of the box outside the image is black (zeros).
+
+    Required Keys:
+
+        - imgs (list of [H, W, C] arrays)
+        - keypoint ([M, T, V, C] pixels, NaN or 0 = missing)
+        - img_shape ((H, W))
+
+    Modified Keys:
+
+        - imgs (list of [h, w, C] arrays)
+        - keypoint (x - min_x, y - min_y for non-zero coordinates; NaN set
+          to 0)
+        - img_shape ((h, w) of the box)
+
+    Args:
+        padding (float): Box growth ratio. Defaults to 0.25.
+        threshold (int): Keep the whole frame if the tight box is narrower
+            or shorter than this, in pixels. Defaults to 10.
+        hw_ratio (float | tuple[float], optional): Height/width ratio (or
+            range) of the box. Defaults to 1.
+        allow_imgpad (bool): Whether the box may extend past the image.
+            Defaults to True.
+    """
+
+    def __init__(self,
+                 padding: float = 0.25,
+                 threshold: int = 10,
+                 hw_ratio: Optional[Union[float, Tuple[float, float]]] = 1,
+                 allow_imgpad: bool = True) -> None:
+        if padding < 0:
+            raise ValueError(f'padding must be >= 0, got {padding}')
+        self.padding = padding
+        self.threshold = threshold
+        if hw_ratio is not None and not isinstance(hw_ratio, (tuple, list)):
+            hw_ratio = (hw_ratio, hw_ratio)
+        self.hw_ratio = None if hw_ratio is None else tuple(hw_ratio)
+        self.allow_imgpad = allow_imgpad
+
+    def transform(self, results: Dict) -> Dict:
+        h, w = results['img_shape']
+        kp = results['keypoint']
+        kp[np.isnan(kp)] = 0.
+        box = compact_box(kp, (h, w), self.padding, self.threshold,
+                          self.hw_ratio, self.allow_imgpad)
+        if box is None:
+            box = (0, 0, w, h)
+        min_x, min_y, max_x, max_y = box
+        kp_x, kp_y = kp[..., 0], kp[..., 1]
+        kp_x[kp_x != 0] -= min_x
+        kp_y[kp_y != 0] -= min_y
+        results['img_shape'] = (max_y - min_y, max_x - min_x)
+        results['imgs'] = crop_frames(results['imgs'], box)
         return results
 
     def __repr__(self) -> str:

@@ -1,6 +1,6 @@
 """Frame sampling for skeleton sequences: mmaction2's uniform clips and
 CTR-GCN's NW-UCLA pool draw."""
-from typing import Dict
+from typing import Dict, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -116,7 +116,11 @@ class UniformSampleFrames(FrameSampler):
 
     def sample(self, num_frames: int) -> np.ndarray:
         """Frame indices (before ``start_index``), shape [num_clips * L]."""
-        L = self.clip_len
+        return self._sample_clips(num_frames, self.clip_len)
+
+    def _sample_clips(self, num_frames: int, L: int) -> np.ndarray:
+        """``num_clips`` clips of ``L`` frames from ``num_frames``, wrapped
+        into ``[0, num_frames)``, shape [num_clips * L]."""
         if self.test_mode:
             rng = np.random.RandomState(self.seed)
         else:
@@ -205,3 +209,74 @@ class PoolSampleFrames(FrameSampler):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(clip_len={self.clip_len}, '
                 f'copies={self.copies}, test_mode={self.test_mode})')
+
+
+@TRANSFORMS.register_module()
+class MMUniformSampleFrames(UniformSampleFrames):
+    """Sample uniform clips of each modality (RGB frames, poses).
+
+    A drop-in replacement for mmaction2's ``MMUniformSampleFrames``: every
+    modality of ``clip_len`` (e.g. ``dict(RGB=8, Pose=32)``) gets
+    ``num_clips`` clips drawn by :class:`UniformSampleFrames`' rule, in the
+    order of the dict, so the indices equal mmaction2's for the same random
+    draws. In test mode each modality's draws come from a private
+    ``RandomState(seed)`` (mmaction2 reseeds numpy's global generator
+    before each modality). ``start_index`` is not added, as in mmaction2.
+
+    Required Keys:
+
+        - total_frames (T)
+        - modality (optional; replaced by the list of modalities unless it
+          is already a list)
+
+    Added Keys:
+
+        - ``{modality}_inds`` for each modality, e.g. ``RGB_inds`` and
+          ``Pose_inds`` ([num_clips * clip_len[modality]], int32, in
+          ``[0, T)``)
+        - clip_len (the dict)
+        - frame_interval (None)
+        - num_clips
+
+    Modified Keys:
+
+        - modality
+
+    Args:
+        clip_len (dict[str, int]): Frames per clip of each modality.
+        num_clips (int): Number of clips. Defaults to 1.
+        test_mode (bool): Deterministic test-time sampling. Defaults to False.
+        seed (int): Seed of the test-time generator. Defaults to 255.
+    """
+
+    def __init__(self,
+                 clip_len: Dict[str, int],
+                 num_clips: int = 1,
+                 test_mode: bool = False,
+                 seed: int = 255) -> None:
+        if not isinstance(clip_len, dict) or not clip_len:
+            raise ValueError('clip_len must be a dict of frames per '
+                             f'modality, e.g. dict(RGB=8, Pose=32), got '
+                             f'{clip_len!r}')
+        if min(clip_len.values()) < 1 or num_clips < 1:
+            raise ValueError('clip lengths and num_clips must be positive, '
+                             f'got {clip_len} and {num_clips}')
+        self.clip_len: Union[int, Dict[str, int]] = dict(clip_len)
+        self.num_clips = num_clips
+        self.test_mode = test_mode
+        self.seed = seed
+
+    def transform(self, results: Dict) -> Dict:
+        num_frames = results['total_frames']
+        if num_frames < 1:
+            raise ValueError(f'total_frames={num_frames} (frame_dir='
+                             f'{results.get("frame_dir")!r})')
+        for modality, clip_len in self.clip_len.items():
+            inds = self._sample_clips(num_frames, clip_len)
+            results[f'{modality}_inds'] = inds.astype(np.int32)
+        results['clip_len'] = self.clip_len
+        results['frame_interval'] = None
+        results['num_clips'] = self.num_clips
+        if not isinstance(results.get('modality'), list):
+            results['modality'] = list(self.clip_len)
+        return results
