@@ -1,8 +1,9 @@
 """Skeleton transforms of mmactx.
 
-``UniformSampleFrames``, ``PoseDecode``, ``PoseCompact`` and
-``GeneratePoseTarget`` replace mmaction2's transforms of the same names (same
-arguments, same results, tested against mmaction2 1.2.0). mmaction2's
+``UniformSampleFrames``, ``PoseDecode``, ``PoseCompact``,
+``GeneratePoseTarget``, ``MMUniformSampleFrames``, ``MMDecode`` and
+``MMCompact`` replace mmaction2's transforms of the same names (same
+arguments, same results, tested against mmaction2 1.2.0; numpy 2). mmaction2's
 keypoint-aware ``Resize``, ``RandomResizedCrop``, ``CenterCrop``, ``Flip``,
 ``FormatShape`` and ``PackActionInputs`` work on numpy 2 and are cheap on
 keypoints, so configs use them as they are (found through the parent
