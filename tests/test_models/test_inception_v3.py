@@ -18,6 +18,7 @@ import mmactx.models.backbones.inception_v3 as inception_module
 from mmactx.models.backbones import InceptionV3
 from mmactx.models.backbones.inception_v3 import transform_input
 from mmactx.registry import MODELS
+from mmactx.testing.pickles import FileToucher
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PARSING_CONFIGS = sorted(
@@ -189,24 +190,10 @@ def test_torchvision_checkpoint_loads_into_the_parsing_config(
         assert not torch.allclose(features, scratch(x))
 
 
-class _Touch:
-    """Pickles as a call that creates a file, as a malicious file could."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (_touch, (self.path, ))
-
-
-def _touch(path):
-    open(path, 'w').close()
-
-
 def test_checkpoint_is_read_weights_only(tmp_path):
     marker = tmp_path / 'ran'
     state = torchvision_state_dict()
-    state['meta'] = _Touch(str(marker))
+    state['meta'] = FileToucher(str(marker))
     path = str(tmp_path / 'evil.pth')
     torch.save(state, path)
     net = MODELS.build(dict(

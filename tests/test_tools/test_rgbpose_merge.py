@@ -16,6 +16,7 @@ from mmengine.logging import HistoryBuffer
 
 from mmactx.registry import MODELS
 from mmactx.testing import load_script
+from mmactx.testing.pickles import FileToucher
 from mmactx.utils import InputError
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -258,25 +259,11 @@ def test_refuses_bad_paths_and_configs(tool, singles, tmp_path):
                 CFG_OPTIONS, tmp_path, f'cannot load checkpoint {text}')
 
 
-class _Touch:
-    """Pickles as a call that creates a file, as a malicious file could."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (_touch, (self.path, ))
-
-
-def _touch(path):
-    open(path, 'w').close()
-
-
 def test_malicious_checkpoint_is_refused_unread(tool, singles, tmp_path):
     marker = tmp_path / 'ran'
     evil = str(tmp_path / 'evil.pth')
     torch.save(dict(state_dict=singles['rgb'].state_dict(),
-                    meta=_Touch(str(marker))), evil)
+                    meta=FileToucher(str(marker))), evil)
     out = str(tmp_path / 'o.pth')
     with pytest.raises(pickle.UnpicklingError,
                        match=f'{evil}: .*weights-only load refuses'):

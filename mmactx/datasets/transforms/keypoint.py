@@ -145,19 +145,31 @@ class PoseCompact(BaseTransform):
         self.hw_ratio = None if hw_ratio is None else tuple(hw_ratio)
         self.allow_imgpad = allow_imgpad
 
-    def transform(self, results: Dict) -> Dict:
-        h, w = results['img_shape']
+    def _box(self, results: Dict) -> Optional[Tuple[int, int, int, int]]:
+        """The crop box of the record's keypoints (NaN coordinates become
+        0, the missing-joint convention), or None where there is none."""
         kp = results['keypoint']
         kp[np.isnan(kp)] = 0.
-        box = compact_box(kp, (h, w), self.padding, self.threshold,
-                          self.hw_ratio, self.allow_imgpad)
-        if box is None:
-            return results
+        return compact_box(kp, results['img_shape'], self.padding,
+                           self.threshold, self.hw_ratio, self.allow_imgpad)
+
+    @staticmethod
+    def _shift(results: Dict, box: Tuple[int, int, int, int]) -> None:
+        """Move the keypoints (not the missing ones, at 0) into the box and
+        make it the image."""
         min_x, min_y, max_x, max_y = box
-        kp_x, kp_y = kp[..., 0], kp[..., 1]
+        kp_x, kp_y = results['keypoint'][..., 0], results['keypoint'][..., 1]
         kp_x[kp_x != 0] -= min_x
         kp_y[kp_y != 0] -= min_y
         results['img_shape'] = (max_y - min_y, max_x - min_x)
+
+    def transform(self, results: Dict) -> Dict:
+        h, w = results['img_shape']
+        box = self._box(results)
+        if box is None:
+            return results
+        min_x, min_y, max_x, max_y = box
+        self._shift(results, box)
         results['crop_quadruple'] = combine_quadruple(
             results.get('crop_quadruple', (0., 0., 1., 1.)),
             (min_x / w, min_y / h, (max_x - min_x) / w, (max_y - min_y) / h))
@@ -188,7 +200,7 @@ def crop_frames(imgs: Sequence[np.ndarray],
 
 
 @TRANSFORMS.register_module()
-class MMCompact(BaseTransform):
+class MMCompact(PoseCompact):
     """Crop the frames and the keypoints to the box around the subject.
 
     A drop-in replacement for mmaction2's ``MMCompact`` (same arguments,
@@ -226,32 +238,13 @@ class MMCompact(BaseTransform):
                  threshold: int = 10,
                  hw_ratio: Optional[Union[float, Tuple[float, float]]] = 1,
                  allow_imgpad: bool = True) -> None:
-        if padding < 0:
-            raise ValueError(f'padding must be >= 0, got {padding}')
-        self.padding = padding
-        self.threshold = threshold
-        if hw_ratio is not None and not isinstance(hw_ratio, (tuple, list)):
-            hw_ratio = (hw_ratio, hw_ratio)
-        self.hw_ratio = None if hw_ratio is None else tuple(hw_ratio)
-        self.allow_imgpad = allow_imgpad
+        super().__init__(padding, threshold, hw_ratio, allow_imgpad)
 
     def transform(self, results: Dict) -> Dict:
         h, w = results['img_shape']
-        kp = results['keypoint']
-        kp[np.isnan(kp)] = 0.
-        box = compact_box(kp, (h, w), self.padding, self.threshold,
-                          self.hw_ratio, self.allow_imgpad)
+        box = self._box(results)
         if box is None:
             box = (0, 0, w, h)
-        min_x, min_y, max_x, max_y = box
-        kp_x, kp_y = kp[..., 0], kp[..., 1]
-        kp_x[kp_x != 0] -= min_x
-        kp_y[kp_y != 0] -= min_y
-        results['img_shape'] = (max_y - min_y, max_x - min_x)
+        self._shift(results, box)
         results['imgs'] = crop_frames(results['imgs'], box)
         return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(padding={self.padding}, '
-                f'threshold={self.threshold}, hw_ratio={self.hw_ratio}, '
-                f'allow_imgpad={self.allow_imgpad})')
