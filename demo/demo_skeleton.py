@@ -11,6 +11,15 @@ video longer than N frames is classified in sliding windows of N frames
 every ``--stride`` frames, which gives a label track over time (drawn on the
 video and listed in the JSON). Outputs are written only when complete.
 
+Configs that read RGB frames beside the poses (RGBPose-Conv3D,
+``configs/rgbpose/``: a test pipeline with ``MMDecode`` sampling ``RGB``)
+take them from the input video itself, each window decoding its own
+frames. A multi-stream model's scores (``rgb``, ``pose``) are fused by
+``--stream-weights rgb=1 pose=1`` (default: the config's ``fusion_weights``,
+else 1 each) into the weighted sum that is drawn and listed as
+``prediction``, as ``tools/ensemble.py`` fuses dumps; each stream's own
+predictions are listed in the JSON (``stream_predictions``).
+
 Every option and input file is checked before any work: an output that
 would replace an input (``demo.py IN.mp4 IN.mp4``, ``--json`` or
 ``--save-poses`` naming the video, the poses, the config, the checkpoint or
@@ -73,6 +82,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'the whole video at once (default 0)')
     parser.add_argument('--stride', type=int,
                         help='frames between windows (default window/2)')
+    parser.add_argument('--stream-weights', nargs='+', metavar='STREAM=W',
+                        help='fusion weights of a multi-stream model, every '
+                        'stream named, e.g. rgb=1 pose=1 (default: the '
+                        "config's fusion_weights, else 1 each)")
     parser.add_argument('--topk', type=int, default=3,
                         help='predictions drawn and listed (default 3)')
     parser.add_argument('--score-thr', type=float, default=0.3,
@@ -106,6 +119,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.save_poses and not args.save_poses.endswith('.npz'):
         parser.error(f'--save-poses writes an .npz file; got '
                      f'{args.save_poses}')
+    if args.stream_weights is not None:
+        from mmactx.apis import parse_stream_weights
+        try:
+            args.stream_weights = parse_stream_weights(args.stream_weights)
+        except ValueError as e:
+            parser.error(f'--stream-weights: {e}')
     if args.stride is None:
         args.stride = max(1, args.window // 2)
     if args.json is None:
@@ -239,6 +258,12 @@ def top(scores: np.ndarray, names: Sequence[str], k: int) -> List[Dict]:
             for i in order]
 
 
+def stream_tops(streams: Dict[str, np.ndarray], names: Sequence[str],
+                k: int) -> Dict[str, List[Dict]]:
+    """The top ``k`` predictions of each stream of a multi-stream model."""
+    return {s: top(sc, names, k) for s, sc in streams.items()}
+
+
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
     """Run the demo; returns the predictions written to the JSON file.
 
@@ -263,7 +288,16 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     cap.release()
     with pose_estimator(args) as estimator:
         model = init_recognizer(args.config, checkpoint, args.device)
-        recognizer = SkeletonRecognizer(model)
+        try:
+            recognizer = SkeletonRecognizer(
+                model, stream_weights=args.stream_weights)
+        except InputError as e:
+            option = ('--stream-weights' if args.stream_weights is not None
+                      else f'--config {args.config}')
+            raise InputError(f'{option}: {e}') from None
+        # an RGB config decodes the video with its own backend: refuse a
+        # video that backend cannot read before the long pose extraction
+        recognizer.check_video(args.video)
         num_classes = model.cls_head.num_classes
         names = class_names(label_map, num_classes)
 
@@ -279,23 +313,33 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
                          f'written')
     num_frames = len(poses)
     name = osp.splitext(osp.basename(args.video))[0]
-    video_scores = recognizer(
-        skeleton_record(keypoint, score, (h, w), name))
+    # RGB configs read the window's frames from the video (and only those)
+    video = args.video if recognizer.reads_video else None
+
+    def predict(s: int, e: int) -> Tuple[np.ndarray, Dict]:
+        return recognizer.predict(
+            skeleton_record(keypoint[:, s:e], score[:, s:e], (h, w), name,
+                            video=video, start_frame=s))
+
+    video_scores, video_streams = predict(0, num_frames)
     bounds = window_bounds(num_frames, args.window, args.stride)
     if len(bounds) == 1:
-        window_scores = [video_scores]
+        window_scores = [(video_scores, video_streams)]
     else:
-        window_scores = [
-            recognizer(skeleton_record(keypoint[:, s:e], score[:, s:e],
-                                       (h, w), name)) for s, e in bounds
-        ]
+        window_scores = [predict(s, e) for s, e in bounds]
     label_of_frame = frame_windows(num_frames, bounds)
-    windows = [
-        dict(start_frame=s, end_frame=e, start_time=round(s / fps, 3),
-             end_time=round(e / fps, 3), prediction=top(sc, names, args.topk))
-        for (s, e), sc in zip(bounds, window_scores)
-    ]
+    windows = []
+    for (s, e), (sc, streams) in zip(bounds, window_scores):
+        windows.append(dict(start_frame=s, end_frame=e,
+                            start_time=round(s / fps, 3),
+                            end_time=round(e / fps, 3),
+                            prediction=top(sc, names, args.topk)))
+        if streams:
+            windows[-1]['stream_predictions'] = stream_tops(
+                streams, names, args.topk)
 
+    fusion = 'fused ' + ' + '.join(
+        f'{v:g} {k}' for k, v in recognizer.stream_weights.items())
     with video_writer(args.out_file, fps, (w, h)) as writer:
         for t, frame in enumerate(frames_of(args.video)):
             if t >= num_frames:
@@ -305,6 +349,13 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
             win = windows[label_of_frame[t]]
             lines = [f'{p["name"]}: {p["score"]:.2f}'
                      for p in win['prediction']]
+            # a multi-stream model: its weights, the fused top-k, then each
+            # stream's best
+            streams = win.get('stream_predictions', {})
+            if streams:
+                lines.insert(len(lines) - len(win['prediction']), fusion)
+            lines += [f'{s}: {p[0]["name"]} {p[0]["score"]:.2f}'
+                      for s, p in streams.items()]
             if len(windows) > 1:
                 lines.insert(0, f'frames {win["start_frame"]}-'
                              f'{win["end_frame"] - 1}')
@@ -313,12 +364,17 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     result = dict(
         video=args.video, output=args.out_file, frames=num_frames,
         fps=fps, img_shape=[h, w], persons=int(keypoint.shape[0]),
-        pose_backend=args.pose_backend, config=args.config,
+        pose_backend=args.pose_backend, rgb_frames=recognizer.reads_video,
+        config=args.config,
         checkpoint=checkpoint,
         prediction=top(video_scores, names, args.topk),
         windows=windows,
         frame_labels=[windows[i]['prediction'][0]['label']
                       for i in label_of_frame])
+    if video_streams:
+        result.update(
+            stream_weights=recognizer.stream_weights,
+            stream_predictions=stream_tops(video_streams, names, args.topk))
     atomic_write_text(json.dumps(result, indent=1) + '\n', args.json)
     best = result['prediction'][0]
     print(f'{args.video}: {best["name"]} ({best["score"]:.3f}); '
