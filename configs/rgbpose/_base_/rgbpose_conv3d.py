@@ -66,8 +66,11 @@ data_preprocessor = dict(
             std=[58.395, 57.12, 57.375],
             format_shape='NCTHW'),
         heatmap_imgs=dict(type='ActionDataPreprocessor')))
+# mmaction2's MMRecognizer3D, running the 10 test clips 2 at a time (same
+# scores; peak RSS of one CPU test sample +0.76 GB instead of +1.5 GB)
 model = dict(
-    type='MMRecognizer3D',
+    type='ChunkedMMRecognizer3D',
     backbone=backbone_cfg,
     cls_head=head_cfg,
-    data_preprocessor=data_preprocessor)
+    data_preprocessor=data_preprocessor,
+    test_cfg=dict(max_testing_views=2))
