@@ -186,16 +186,19 @@ def crop_frames(imgs: Sequence[np.ndarray],
     """Crop the frames [H, W, C] to ``box = (min_x, min_y, max_x, max_y)``
     (pixels, end exclusive); the part of the box outside the image is zero,
     as mmaction2's padded crop. Returns [max_y - min_y, max_x - min_x, C]
-    frames, views of one new array."""
-    frames = np.stack(imgs)
-    n, h, w = frames.shape[:3]
+    frames, views of one new array (the input frames are not stacked into
+    another copy first)."""
+    first = imgs[0]
+    h, w = first.shape[:2]
     x0, y0, x1, y1 = box
-    out = np.zeros((n, y1 - y0, x1 - x0) + frames.shape[3:], frames.dtype)
+    out = np.zeros((len(imgs), y1 - y0, x1 - x0) + first.shape[2:],
+                   first.dtype)
     sx0, sy0 = max(x0, 0), max(y0, 0)
     sx1, sy1 = min(x1, w), min(y1, h)
     if sx1 > sx0 and sy1 > sy0:
-        out[:, sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = \
-            frames[:, sy0:sy1, sx0:sx1]
+        for k, img in enumerate(imgs):
+            out[k, sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = \
+                img[sy0:sy1, sx0:sx1]
     return list(out)
 
 

@@ -10,7 +10,7 @@ gave corrupted frames (see :func:`_read_decord`).
 """
 import glob
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -267,8 +267,10 @@ class MMDecode(BaseTransform):
             return _read_decord(path, inds, self.num_threads)
         return _read_opencv(path, inds)
 
-    def load_frames(self, results: Dict, inds: np.ndarray) -> np.ndarray:
-        """The frames ``inds`` [N] of the record: [N, h, w, 3] uint8 RGB."""
+    def load_frames(self, results: Dict,
+                    inds: np.ndarray) -> List[np.ndarray]:
+        """The frames ``inds`` [N] of the record: N uint8 RGB arrays
+        [h, w, 3], each its own (a repeated index gets a copy)."""
         name = results.get('frame_dir', results.get('filename'))
         path = self._source(results)
         where = f'record {name!r}: '
@@ -320,8 +322,13 @@ class MMDecode(BaseTransform):
         if missing:
             raise InputError(f'{where}cannot decode frame {missing[0]} of '
                              f'{path} (backend {self.backend!r})')
-        stack = np.stack([frames[i] for i in uniq.tolist()])
-        return stack[pos.reshape(-1)]
+        # one array per index, without a stacked copy of the whole clip; a
+        # frame used twice is copied, so that no two entries share memory
+        out, used = [], set()
+        for i in uniq[pos.reshape(-1)].tolist():
+            out.append(frames[i].copy() if i in used else frames[i])
+            used.add(i)
+        return out
 
     def transform(self, results: Dict) -> Dict:
         modalities = results['modality']
@@ -333,7 +340,7 @@ class MMDecode(BaseTransform):
                 results[key] = np.squeeze(results[key])
             inds = results[key]
             if mod == 'RGB':
-                results['imgs'] = list(self.load_frames(results, inds))
+                results['imgs'] = self.load_frames(results, inds)
             elif mod == 'Pose':
                 kp = results['keypoint']
                 if 'keypoint_score' not in results:
