@@ -16,19 +16,21 @@ Example::
         --json work_dirs/benchmark_pipeline.json
 """
 import argparse
-import contextlib
 import copy
-import json
 import os
 import os.path as osp
 import platform
-import random
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from mmactx.testing.benchmarking import (loadavg, mmaction_numpy2_compat,
+                                         preserved_global_rngs, seed_globals,
+                                         timed_run, warm_up,
+                                         write_json_atomic)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 JOINT_CONFIG = osp.join(ROOT, 'configs', 'posec3d', 'ntu60_xsub_joint.py')
@@ -143,46 +145,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-# ---------------------------------------------------------------- inputs
-
-
-def seed_globals(seed: int) -> None:
-    """Seed the generators the transforms draw from (mmaction2's training
-    transforms use both numpy's global generator and ``random``)."""
-    random.seed(seed)
-    np.random.seed(seed)
-
-
-@contextlib.contextmanager
-def preserved_global_rngs() -> Iterator[None]:
-    """Restore numpy's and ``random``'s global states afterwards, so that
-    running the benchmark in-process (tests) leaves them as they were."""
-    np_state, py_state = np.random.get_state(), random.getstate()
-    try:
-        yield
-    finally:
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-
-
-@contextlib.contextmanager
-def mmaction_numpy2_compat() -> Iterator[None]:
-    """Let mmaction2 1.2.0's reference ``PoseCompact`` run on numpy 2.
-
-    It uses ``np.Inf``, an alias numpy 2 removed, so the alias is put back
-    while the benchmark runs (only if missing) and removed afterwards, so
-    that nothing else in the process comes to depend on it.
-    """
-    added = not hasattr(np, 'Inf')
-    if added:
-        np.Inf = np.inf
-    try:
-        yield
-    finally:
-        if added:
-            del np.Inf
-
-
 # ------------------------------------------------------------- pipelines
 
 
@@ -273,29 +235,6 @@ def prepare_case(case: Case, samples: Sequence[Dict]
 # ----------------------------------------------------------------- timing
 
 
-def timed_run(pipeline: Callable[[Dict], Dict], data: Dict,
-              seed: int) -> Tuple[np.ndarray, float]:
-    """Run ``pipeline`` on a fresh copy of ``data``; return its output and
-    the ms it took. The copy and the seeding are outside the timed part."""
-    data = copy.deepcopy(data)
-    seed_globals(seed)
-    start = time.perf_counter()
-    results = pipeline(data)
-    elapsed = time.perf_counter() - start
-    return output_of(results), elapsed * 1e3
-
-
-def warm_up(pipeline: Callable[[Dict], Dict], data: Dict, seed: int,
-            min_ms: float) -> int:
-    """Run ``pipeline`` untimed at least once and until ``min_ms`` have
-    passed; return the number of calls."""
-    calls, spent = 0, 0.
-    while calls == 0 or spent < min_ms:
-        spent += timed_run(pipeline, data, seed)[1]
-        calls += 1
-    return calls
-
-
 def run_case(case: Case, samples: Sequence[Dict], repeats: int,
              warmup_ms: float = 50.) -> CaseResult:
     """Check that both pipelines of ``case`` agree, then time each.
@@ -322,7 +261,7 @@ def run_case(case: Case, samples: Sequence[Dict], repeats: int,
     ref, ours, inputs = prepare_case(case, samples)
     worst, shape = 0., None
     for i, data in enumerate(inputs):
-        outputs = [timed_run(pipeline, data, seed=i)[0]
+        outputs = [timed_run(pipeline, data, i, output_of)[0]
                    for pipeline in (ref, ours)]
         worst = max(worst, max_abs_diff(*outputs))
         shape = list(outputs[0].shape)
@@ -334,7 +273,7 @@ def run_case(case: Case, samples: Sequence[Dict], repeats: int,
         for pipeline, times in (order if r % 2 == 0 else order[::-1]):
             warm_up(pipeline, inputs[-1], len(inputs) - 1, warmup_ms)
             for i, data in enumerate(inputs):
-                times[i].append(timed_run(pipeline, data, seed=i)[1])
+                times[i].append(timed_run(pipeline, data, i)[1])
     ref_med = [float(np.median(t)) for t in ref_ms]
     ours_med = [float(np.median(t)) for t in ours_ms]
     ref_mean, ours_mean = float(np.mean(ref_med)), float(np.mean(ours_med))
@@ -378,13 +317,6 @@ def agreement_line(results: Sequence[CaseResult]) -> str:
             'every case')
 
 
-def write_json_atomic(obj: Dict, path: str) -> None:
-    """Write JSON atomically: an interrupted run never leaves a truncated
-    file behind."""
-    from mmactx.utils import atomic_write_text
-    atomic_write_text(json.dumps(obj, indent=2) + '\n', path)
-
-
 def environment() -> Dict:
     """Versions and machine facts printed with the table."""
     import mmaction
@@ -392,15 +324,6 @@ def environment() -> Dict:
     return dict(python=platform.python_version(), numpy=np.__version__,
                 mmaction2=mmaction.__version__, mmengine=mmengine.__version__,
                 cpu_count=os.cpu_count(), machine=platform.machine())
-
-
-def loadavg() -> Optional[List[float]]:
-    """1, 5 and 15 minute load averages (None where unsupported): a loaded
-    machine slows both sides, but not necessarily by the same factor."""
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict:

@@ -52,15 +52,19 @@ import json
 import os
 import os.path as osp
 import platform
-import random
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
+
+from mmactx.testing.benchmarking import (loadavg, mmaction_numpy2_compat,
+                                         preserved_global_rngs, seed_globals,
+                                         timed_run, warm_up,
+                                         write_json_atomic)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'rgbpose', 'ntu60_xsub_rgbpose.py')
@@ -215,39 +219,6 @@ def compressed_copy(video: str, folder: str) -> str:
     return dst
 
 
-def seed_globals(seed: int) -> None:
-    """Seed numpy's and ``random``'s global generators (the transforms draw
-    from both)."""
-    random.seed(seed)
-    np.random.seed(seed)
-
-
-@contextlib.contextmanager
-def preserved_global_rngs() -> Iterator[None]:
-    """Restore the global generators' states afterwards (in-process runs)."""
-    np_state, py_state = np.random.get_state(), random.getstate()
-    try:
-        yield
-    finally:
-        np.random.set_state(np_state)
-        random.setstate(py_state)
-
-
-@contextlib.contextmanager
-def mmaction_numpy2_compat() -> Iterator[None]:
-    """Let mmaction2 1.2.0's ``MMCompact`` run on numpy 2: it uses
-    ``np.Inf``, an alias numpy 2 removed. The alias is added only while the
-    benchmark runs (only if missing) and removed afterwards."""
-    added = not hasattr(np, 'Inf')
-    if added:
-        np.Inf = np.inf
-    try:
-        yield
-    finally:
-        if added:
-            del np.Inf
-
-
 # ------------------------------------------------------------- pipelines
 
 
@@ -317,28 +288,6 @@ def compare(ref: Dict[str, np.ndarray], ours: Dict[str, np.ndarray]
 # ----------------------------------------------------------------- timing
 
 
-def timed_run(pipeline: Callable[[Dict], Dict], record: Dict,
-              seed: int) -> tuple:
-    """Run ``pipeline`` on a fresh copy of ``record``; return its packed
-    outputs and the ms it took (copy and seeding untimed)."""
-    data = copy.deepcopy(record)
-    seed_globals(seed)
-    start = time.perf_counter()
-    results = pipeline(data)
-    elapsed = time.perf_counter() - start
-    return outputs_of(results), elapsed * 1e3
-
-
-def warm_up(pipeline: Callable[[Dict], Dict], record: Dict, seed: int,
-            min_ms: float) -> int:
-    """Untimed calls: at least one, and until ``min_ms`` have passed."""
-    calls, spent = 0, 0.
-    while calls == 0 or spent < min_ms:
-        spent += timed_run(pipeline, record, seed)[1]
-        calls += 1
-    return calls
-
-
 def run_case(split: str, record: Dict, backends: Sequence[str],
              repeats: int, seed: int = 0, warmup_ms: float = 0.,
              with_reference: bool = True, input: str = 'raw') -> List[Row]:
@@ -356,7 +305,7 @@ def run_case(split: str, record: Dict, backends: Sequence[str],
         pipes['mmaction2'] = build_pipeline(steps, 'mmaction')
     for backend in backends:
         pipes[backend] = build_pipeline(steps, 'mmactx', backend)
-    outputs = {name: timed_run(pipe, record, seed)[0]
+    outputs = {name: timed_run(pipe, record, seed, outputs_of)[0]
                for name, pipe in pipes.items()}
     times: Dict[str, List[float]] = {name: [] for name in pipes}
     names = list(pipes)
@@ -547,12 +496,6 @@ def agreement(rows: Sequence[Row]) -> bool:
                or r.pose_max_abs_diff <= POSE_TOLERANCE for r in rows)
 
 
-def write_json_atomic(obj: Dict, path: str) -> None:
-    """Write JSON atomically (no truncated file after an interruption)."""
-    from mmactx.utils import atomic_write_text
-    atomic_write_text(json.dumps(obj, indent=2) + '\n', path)
-
-
 def environment() -> Dict:
     """Versions and machine facts printed with the table."""
     import cv2
@@ -568,13 +511,6 @@ def environment() -> Dict:
         else:
             env[name] = None
     return env
-
-
-def loadavg() -> Optional[List[float]]:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
