@@ -12,12 +12,12 @@ import json
 import os
 import random
 
-import cv2
 import numpy as np
 import pytest
 from mmaction.datasets import transforms as mma
 
 from mmactx.testing import load_script
+from mmactx.testing.videos import decode_all
 
 NTU = 'ntu_sample/S001C001P001R001A001'
 # as tests/conftest.py's SHARED_DATA
@@ -34,19 +34,6 @@ def load_benchmark():
 @pytest.fixture(scope='module')
 def bench():
     return load_benchmark()
-
-
-def decode_all(path: str) -> np.ndarray:
-    """Every frame of ``path`` as [T, H, W, 3] RGB, straight from cv2."""
-    cap = cv2.VideoCapture(path)
-    frames = []
-    while True:
-        ok, img = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return np.stack(frames)
 
 
 @pytest.fixture(scope='module')

@@ -13,6 +13,7 @@ from mmaction.datasets import transforms as mma
 
 from mmactx.datasets.transforms import (MMCompact, MMDecode,
                                         MMUniformSampleFrames)
+from mmactx.testing.videos import decode_all
 from mmactx.utils.cli import InputError
 
 NTU = 'ntu_sample/S001C001P001R001A001'
@@ -36,19 +37,6 @@ def write_video(path: str, T: int = 20, size=(96, 64),
         writer.write(img)
     writer.release()
     return path
-
-
-def decode_all(path: str) -> np.ndarray:
-    """Every frame of ``path`` as [T, H, W, 3] RGB, straight from cv2."""
-    cap = cv2.VideoCapture(path)
-    frames = []
-    while True:
-        ok, img = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return np.stack(frames)
 
 
 def rgb_record(path: str, T: int, inds) -> dict:
