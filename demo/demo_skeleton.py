@@ -38,7 +38,7 @@ from typing import (TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence,
 import cv2
 import numpy as np
 
-from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.cli import InputError, check_input_files, run_cli
 
 if TYPE_CHECKING:
     from mmactx.apis import PoseEstimator
@@ -162,10 +162,7 @@ def check_files(args: argparse.Namespace, checkpoint: str,
         '--pose-checkpoint': args.pose_checkpoint
     }
     inputs = {k: v for k, v in inputs.items() if v is not None}
-    for option, path in inputs.items():
-        if not osp.isfile(path):
-            raise InputError(f'{option} {path} ' + (
-                'is not a file' if osp.exists(path) else 'does not exist'))
+    check_input_files(inputs)
     outputs = [args.out_file, args.json] + (
         [args.save_poses] if args.save_poses else [])
     for path in outputs:

@@ -18,7 +18,7 @@ import numpy as np
 
 from mmactx.apis import build_pose_estimator, track_persons
 from mmactx.datasets.converters import SkipSample
-from mmactx.utils.cli import InputError
+from mmactx.utils.cli import InputError, check_input_files
 
 
 class VideoItem(NamedTuple):
@@ -39,9 +39,7 @@ def parse_video_list(path: str,
             a label outside the label map, or a video listed twice; or
             naming the file when it is missing or not UTF-8 text.
     """
-    if not osp.isfile(path):
-        raise InputError(f'video list {path} ' + (
-            'is not a file' if osp.exists(path) else 'does not exist'))
+    check_input_files({'video list': path})
     root = osp.dirname(osp.abspath(path))
     index = {n: i for i, n in enumerate(names or ())}
     items, seen = [], {}

@@ -23,7 +23,7 @@ import numpy as np
 
 from mmactx.datasets.annotation_io import load_annotations
 from mmactx.datasets.label_names import read_label_names
-from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import file_name_of
 from mmactx.visualization import draw_skeletons, put_text_lines, video_writer
 from mmactx.visualization.skeleton import fit_to_canvas, layout_for, project_3d
@@ -120,11 +120,8 @@ def check_inputs(args: argparse.Namespace) -> Optional[List[str]]:
     Raises:
         InputError: naming the option and the file.
     """
-    files = {'ann_file': args.ann_file, '--label-map': args.label_map}
-    for option, path in files.items():
-        if path is not None and not osp.isfile(path):
-            raise InputError(f'{option} {path} ' + (
-                'is not a file' if osp.exists(path) else 'does not exist'))
+    check_input_files({'ann_file': args.ann_file,
+                       '--label-map': args.label_map})
     if osp.exists(args.out_dir) and not osp.isdir(args.out_dir):
         raise InputError(f'--out-dir {args.out_dir} is a file, not a folder')
     if args.label_map is None:

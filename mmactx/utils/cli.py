@@ -13,7 +13,7 @@ import pickle
 import signal
 import sys
 import textwrap
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 #: the exit code of a refused input (argparse uses it for bad options too)
 EXIT_INPUT_ERROR = 2
@@ -22,6 +22,26 @@ EXIT_INPUT_ERROR = 2
 class InputError(ValueError):
     """A user's input that mmactx refuses: a file, record, field or option.
     The message says which and why, and what to do where that is known."""
+
+
+def check_input_files(files: Dict[str, Optional[str]]) -> None:
+    """Refuse, before any work, an input file that is missing or is not a
+    file (e.g. a folder); None entries are options not given.
+
+    Args:
+        files: ``{name: path}``, the name as the user knows it (an option
+            such as ``'--label-map'`` or an argument such as
+            ``'ann_file'``).
+
+    Raises:
+        InputError: ``{name} {path} does not exist`` (or ``is not a
+            file``).
+    """
+    for name, path in files.items():
+        if path is not None and not os.path.isfile(path):
+            raise InputError(f'{name} {path} ' + (
+                'is not a file' if os.path.exists(path) else
+                'does not exist'))
 
 
 def _exit_on_sigterm() -> None:

@@ -42,3 +42,16 @@ def test_debug_shows_the_traceback_and_bugs_keep_theirs(monkeypatch):
         run_cli(failing(KeyError('x')), [])
     assert run_cli(lambda argv: seen.append(argv), ['a', '--debug']) == 0
     assert seen == [['a']]  # --debug is not passed on
+
+
+def test_check_input_files_names_the_option_and_the_path(tmp_path):
+    from mmactx.utils import check_input_files
+    present = tmp_path / 'a.pkl'
+    present.write_bytes(b'')
+    check_input_files({'ann_file': str(present), '--label-map': None})
+    with pytest.raises(InputError, match=r'^--label-map .*b\.txt does not '
+                       r'exist$'):
+        check_input_files({'ann_file': str(present),
+                           '--label-map': str(tmp_path / 'b.txt')})
+    with pytest.raises(InputError, match=r'^video_list .* is not a file$'):
+        check_input_files({'video_list': str(tmp_path)})

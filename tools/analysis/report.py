@@ -27,7 +27,7 @@ from mmactx.datasets.label_names import read_label_names
 from mmactx.evaluation import (accuracy_report, class_report, load_predictions,
                                plot_confusion, split_dump_arg, write_class_csv,
                                write_confusion_csv, write_prediction_csv)
-from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import atomic_write_text, refuse_overwriting_inputs
 
 OUTPUTS = ('per_class.csv', 'predictions.csv', 'confusion_matrix.csv',
@@ -57,9 +57,7 @@ def label_names(path: Optional[str], num_classes: int) -> List[str]:
     """
     if path is None:
         return [str(i) for i in range(num_classes)]
-    if not osp.isfile(path):
-        raise InputError(f'--label-map {path} ' + (
-            'is not a file' if osp.exists(path) else 'does not exist'))
+    check_input_files({'--label-map': path})
     try:
         return read_label_names(path, num_classes)
     except UnicodeDecodeError as e:

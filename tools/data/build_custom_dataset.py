@@ -26,7 +26,7 @@ from typing import Dict, List, Optional
 from mmactx.apis import build_pose_estimator
 from mmactx.datasets.converters.batch import convert_command
 from mmactx.datasets.label_names import read_label_names
-from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import refuse_overwriting_inputs
 from mmactx.video_annotations import (convert_video, parse_video_list,
                                       stratified_split)
@@ -76,7 +76,7 @@ def label_names(path: str) -> List[str]:
         InputError: naming the option and the file when it is missing or
             not a label map.
     """
-    check_file(path, '--label-map')
+    check_input_files({'--label-map': path})
     try:
         return read_label_names(path)
     except UnicodeDecodeError as e:
@@ -84,17 +84,6 @@ def label_names(path: str) -> List[str]:
                          f'at byte {e.start})') from None
     except ValueError as e:  # no names, a name twice
         raise InputError(f'--label-map {e}') from None
-
-
-def check_file(path: str, option: str) -> None:
-    """Refuse a missing input file, naming its option.
-
-    Raises:
-        InputError: ``{option} {path} does not exist`` (or is not a file).
-    """
-    if not osp.isfile(path):
-        raise InputError(f'{option} {path} ' + (
-            'is not a file' if osp.exists(path) else 'does not exist'))
 
 
 def main(argv: Optional[List[str]] = None) -> Dict:
@@ -105,10 +94,10 @@ def main(argv: Optional[List[str]] = None) -> Dict:
             video is read.
     """
     args = parse_args(argv)
-    check_file(args.video_list, 'video_list')
+    check_input_files({'video_list': args.video_list})
     if args.pose_backend == 'mmpose':
-        check_file(args.pose_config, '--pose-config')
-        check_file(args.pose_checkpoint, '--pose-checkpoint')
+        check_input_files({'--pose-config': args.pose_config,
+                           '--pose-checkpoint': args.pose_checkpoint})
     names = label_names(args.label_map) if args.label_map else None
     items = parse_video_list(args.video_list, names)
     report = osp.splitext(args.out)[0] + '_report.txt'

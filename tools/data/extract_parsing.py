@@ -40,7 +40,7 @@ from PIL import Image
 
 from mmactx.apis import HumanParser, load_parser, person_boxes
 from mmactx.datasets import load_annotations
-from mmactx.utils import (InputError, atomic_write_text,
+from mmactx.utils import (InputError, atomic_write_text, check_input_files,
                           refuse_overwriting_inputs, run_cli)
 
 
@@ -146,10 +146,7 @@ def check_inputs(args: argparse.Namespace) -> None:
         InputError: naming the option and the path.
     """
     files = {'ann_file': args.ann_file, '--checkpoint': args.checkpoint}
-    for option, path in files.items():
-        if path is not None and not osp.isfile(path):
-            raise InputError(f'{option} {path} ' + (
-                'is not a file' if osp.exists(path) else 'does not exist'))
+    check_input_files(files)
     if not osp.isdir(args.video_dir):
         raise InputError(f'video_dir {args.video_dir} is not a folder')
     if osp.exists(args.out_dir) and not osp.isdir(args.out_dir):
