@@ -19,11 +19,12 @@ def _register():
     register_all_modules(init_default_scope=True)
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def shared_data():
     """``shared_data('ntu_sample/x.skeleton')``: the path of a real file of
     ../shared/data. Skips the test where it is absent (a user's clone);
-    fails instead under ``MMACTX_REQUIRE_SHARED_DATA=1`` (CI)."""
+    fails instead under ``MMACTX_REQUIRE_SHARED_DATA=1`` (CI). Session
+    scoped, so that module-scoped fixtures can use it too."""
 
     def get(relpath: str) -> str:
         path = osp.join(SHARED_DATA, relpath)

@@ -20,10 +20,6 @@ from mmactx.testing import load_script
 from mmactx.testing.videos import decode_all
 
 NTU = 'ntu_sample/S001C001P001R001A001'
-# as tests/conftest.py's SHARED_DATA
-SHARED_DATA = os.environ.get('MMACTX_SHARED_DATA') or os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))), 'shared', 'data')
 HAS_DECORD = importlib.util.find_spec('decord') is not None
 
 
@@ -37,18 +33,10 @@ def bench():
 
 
 @pytest.fixture(scope='module')
-def ntu_pair():
-    """The real NTU video and skeleton (skipped where absent), found as the
-    ``shared_data`` fixture of conftest.py does (here in module scope: one
-    benchmark run for all the tests)."""
-    video = os.path.join(SHARED_DATA, NTU + '_rgb.avi')
-    skeleton = os.path.join(SHARED_DATA, NTU + '.skeleton')
-    if not (os.path.exists(video) and os.path.exists(skeleton)):
-        message = f'real data files {video} / {skeleton} are absent'
-        if os.environ.get('MMACTX_REQUIRE_SHARED_DATA') == '1':
-            pytest.fail(message)
-        pytest.skip(message)
-    return video, skeleton
+def ntu_pair(shared_data):
+    """The real NTU video and skeleton (module scope: one benchmark run for
+    all the tests)."""
+    return (shared_data(NTU + '_rgb.avi'), shared_data(NTU + '.skeleton'))
 
 
 @pytest.fixture(scope='module')
