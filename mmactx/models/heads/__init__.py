@@ -1,0 +1,3 @@
+from .rgbpose_head import RGBPoseHead
+
+__all__ = ['RGBPoseHead']
