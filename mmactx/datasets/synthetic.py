@@ -17,7 +17,7 @@ A clip holds one or two persons. Person 0 performs the labelled action; a
 second person, if any, stands beside it and performs the same action, an
 idle stance or another action. The label is always person 0's action.
 """
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -327,13 +327,13 @@ _COCO_CHAINS = ((7, 9), (8, 10), (13, 15), (14, 16), (0, 1, 2, 3, 4), (9, ),
                 (10, ), (15, ), (16, ))
 
 
-def _render_coco2d(rng, cams, img_shape, elevation):
-    """COCO-17 detections [M, T, 17, 2] and scores [M, T, 17] from camera
-    coordinates [M, T, J, 3] of a camera tilted down by ``elevation``
-    degrees."""
+def _project_coco2d(rng, cams, img_shape):
+    """True image positions [M, T, 17, 2] (pixels, float64) of the COCO-17
+    joints from camera coordinates [M, T, J, 3]: a hand-held camera that
+    keeps everyone in the image."""
     h, w = img_shape
     cams = cams[:, :, body.COCO_INDEX]
-    m, t = cams.shape[:2]
+    t = cams.shape[1]
     uv = rng.uniform(0.75, 1.1) * w * cams[..., :2] / cams[..., 2:]
     # Hand-held camera: slow pan and zoom, independent of the action.
     k = np.arange(t)[:, None] - t / 2
@@ -341,8 +341,17 @@ def _render_coco2d(rng, cams, img_shape, elevation):
     pan += rng.uniform(0, 4) * np.sin(TWO_PI * k / rng.uniform(20, 80)
                                       + rng.uniform(0, TWO_PI, 2))
     uv = uv * (1 + rng.uniform(-0.15, 0.15) * k / t)[:, :, None] + pan[:, None]
-    uv = _fit_image(uv, img_shape, rng)
+    return _fit_image(uv, img_shape, rng)
 
+
+def _detect_coco2d(rng, uv, cams, img_shape, elevation):
+    """COCO-17 detections [M, T, 17, 2] and scores [M, T, 17] of the true
+    positions ``uv`` [M, T, 17, 2] (:func:`_project_coco2d`) seen from
+    camera coordinates ``cams`` [M, T, J, 3] of a camera tilted down by
+    ``elevation`` degrees."""
+    h, w = img_shape
+    cams = cams[:, :, body.COCO_INDEX]
+    m, t = cams.shape[:2]
     height = np.median(np.ptp(uv[..., 1], axis=2), axis=1)  # [M] pixels
     # Self-occlusion: joints behind the torso, depth measured horizontally
     # (undoing the camera tilt) so low joints do not count as far ones.
@@ -388,6 +397,62 @@ def _render_ntu3d(rng, cams):
     return xyz.astype(np.float32)
 
 
+class Scene(NamedTuple):
+    """One generated clip.
+
+    Attributes:
+        record (dict): Its annotation record (:func:`generate_sample`).
+        pixels (np.ndarray, optional): Where the COCO-17 joints truly are,
+            float64 [M, T, 17, 2] pixels (what a video of the clip shows;
+            ``record['keypoint']`` holds the noisy, partly missed
+            detections of them); None for the ntu3d layout.
+    """
+    record: Dict
+    pixels: Optional[np.ndarray]
+
+
+def generate_scene(rng: np.random.Generator,
+                   label: int,
+                   layout: str = 'coco2d',
+                   frame_dir: str = 'syn_000000',
+                   img_shape: Tuple[int, int] = (480, 640),
+                   num_frames: Optional[int] = None,
+                   num_persons: Optional[int] = None) -> Scene:
+    """Generate one clip: its record and its true joint positions.
+
+    Takes the arguments of :func:`generate_sample`, which returns the same
+    record from the same ``rng`` state.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; expected {LAYOUTS}')
+    if not 0 <= label < len(CLASSES):
+        raise ValueError(f'label {label} outside 0..{len(CLASSES) - 1}')
+    if num_persons not in (None, 1, 2):
+        raise ValueError(f'num_persons must be 1, 2 or None, got '
+                         f'{num_persons}')
+    t = int(num_frames or rng.integers(40, 121))
+    people = _persons(rng, label, num_persons)
+    if layout == 'coco2d':  # detector footage: farther, higher cameras
+        dist, height = rng.uniform(3.0, 7.0), rng.uniform(0.9, 2.0)
+        elev = rng.uniform(0, 18)
+    else:  # NTU-like Kinect placement
+        dist, height = rng.uniform(2.5, 4.0), rng.uniform(0.7, 1.5)
+        elev = rng.uniform(-3, 8)
+    cams = np.stack([
+        body.to_camera(simulate_person(rng, action, t), yaw, place, height,
+                       dist, elev) for action, yaw, place in people
+    ])
+    record = dict(frame_dir=frame_dir, label=int(label), total_frames=t)
+    if layout == 'ntu3d':
+        record['keypoint'] = _render_ntu3d(rng, cams)
+        return Scene(record, None)
+    pixels = _project_coco2d(rng, cams, img_shape)
+    kp, score = _detect_coco2d(rng, pixels, cams, img_shape, elev)
+    record.update(img_shape=tuple(img_shape), original_shape=tuple(img_shape),
+                  keypoint=kp, keypoint_score=score)
+    return Scene(record, pixels)
+
+
 def generate_sample(rng: np.random.Generator,
                     label: int,
                     layout: str = 'coco2d',
@@ -417,34 +482,8 @@ def generate_sample(rng: np.random.Generator,
         a joint was missed, its coordinates then being 0), ``img_shape`` and
         ``original_shape``. Person 0 performs the action.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f'unknown layout {layout!r}; expected {LAYOUTS}')
-    if not 0 <= label < len(CLASSES):
-        raise ValueError(f'label {label} outside 0..{len(CLASSES) - 1}')
-    if num_persons not in (None, 1, 2):
-        raise ValueError(f'num_persons must be 1, 2 or None, got '
-                         f'{num_persons}')
-    t = int(num_frames or rng.integers(40, 121))
-    people = _persons(rng, label, num_persons)
-    if layout == 'coco2d':  # detector footage: farther, higher cameras
-        dist, height = rng.uniform(3.0, 7.0), rng.uniform(0.9, 2.0)
-        elev = rng.uniform(0, 18)
-    else:  # NTU-like Kinect placement
-        dist, height = rng.uniform(2.5, 4.0), rng.uniform(0.7, 1.5)
-        elev = rng.uniform(-3, 8)
-    cams = np.stack([
-        body.to_camera(simulate_person(rng, action, t), yaw, place, height,
-                       dist, elev) for action, yaw, place in people
-    ])
-    record = dict(frame_dir=frame_dir, label=int(label), total_frames=t)
-    if layout == 'coco2d':
-        kp, score = _render_coco2d(rng, cams, img_shape, elev)
-        record.update(img_shape=tuple(img_shape),
-                      original_shape=tuple(img_shape), keypoint=kp,
-                      keypoint_score=score)
-    else:
-        record['keypoint'] = _render_ntu3d(rng, cams)
-    return record
+    return generate_scene(rng, label, layout, frame_dir, img_shape,
+                          num_frames, num_persons).record
 
 
 def generate_dataset(

@@ -365,3 +365,23 @@ def test_issue_commands_train_merge_and_finetune(tool, tmp_path):
     assert f'Load checkpoint from {merged}' in log
     for key in ('acc/rgb_top1', 'acc/pose_top1', 'acc/RGBPose_1:1_top1'):
         assert key in log
+
+
+def test_synthetic_configs_merge(tool, tmp_path):
+    """The synthetic single-stream models (configs/rgbpose/synthetic_*)
+    merge into the synthetic two-stream model, which loads the result
+    strictly."""
+    def synthetic(name):
+        return Config.fromfile(
+            osp.join(ROOT, 'configs', 'rgbpose', f'synthetic_{name}.py'))
+
+    files = [save_checkpoint(MODELS.build(synthetic(name).model),
+                             str(tmp_path / f'{name}.pth'))
+             for name in ('rgb_only', 'pose_only')]
+    out = str(tmp_path / 'init.pth')
+    tool.main(files + ['--config', osp.join(ROOT, 'configs', 'rgbpose',
+                                            'synthetic_rgbpose.py'),
+                       '--out', out])
+    model = MODELS.build(synthetic('rgbpose').model)
+    model.load_state_dict(torch.load(out, weights_only=True)['state_dict'],
+                          strict=True)

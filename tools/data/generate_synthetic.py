@@ -1,12 +1,19 @@
-"""Write the synthetic skeleton action dataset as an annotation file.
+"""Write the synthetic skeleton action dataset as an annotation file, or
+the synthetic RGB + pose dataset as videos and an annotation file.
 
-Example::
+Examples::
 
     python tools/data/generate_synthetic.py data/synthetic/coco2d.pkl \\
         --label-map data/synthetic/label_map.txt
+    python tools/data/generate_synthetic.py \\
+        data/synthetic_rgbpose/coco2d.pkl \\
+        --videos data/synthetic_rgbpose/videos \\
+        --label-map data/synthetic_rgbpose/label_map.txt
 
 The file has the splits ``train`` and ``val``; see
-:mod:`mmactx.datasets.synthetic` for the motions and the record fields.
+:mod:`mmactx.datasets.synthetic` for the motions and the record fields, and
+:mod:`mmactx.datasets.synthetic_video` for the videos and their classes
+(motions with held objects).
 """
 import argparse
 import time
@@ -14,6 +21,7 @@ from typing import List, Optional
 
 from mmactx.datasets.annotation_io import save_annotations
 from mmactx.datasets.label_names import write_label_names
+from mmactx.datasets import synthetic_video
 from mmactx.datasets.synthetic import CLASSES, LAYOUTS, generate_dataset
 from mmactx.utils.cli import run_cli
 from mmactx.utils.fileio import refuse_overwriting_inputs
@@ -31,20 +39,31 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--val-per-class', type=int, default=10,
                         help='validation clips per class (default: 10)')
     parser.add_argument('--num-classes', type=int, default=None,
-                        help=f'use the first N of the {len(CLASSES)} classes '
-                        '(default: all)')
+                        help=f'use the first N classes (of {len(CLASSES)}, '
+                        f'or {len(synthetic_video.CLASSES)} with --videos; '
+                        'default: all)')
     parser.add_argument('--seed', type=int, default=0,
                         help='non-negative random seed (default: 0)')
     parser.add_argument('--label-map', default=None,
                         help='also write the class names, one per line')
+    parser.add_argument('--videos', default=None, metavar='DIR',
+                        help='make the RGB + pose dataset instead: its '
+                        f'{len(synthetic_video.CLASSES)} classes are '
+                        'motions with a held object (e.g. wave_ball, '
+                        'wave_stick), and each clip is also a video '
+                        'DIR/<frame_dir>.mp4 (coco2d only)')
     args = parser.parse_args(argv)
+    if args.videos is not None and args.layout != 'coco2d':
+        parser.error('--videos needs --layout coco2d (the videos show the '
+                     'COCO-17 detections\' persons)')
+    num_classes = len(synthetic_video.CLASSES if args.videos else CLASSES)
     if args.train_per_class < 1 or args.val_per_class < 0:
         parser.error('need --train-per-class >= 1 and --val-per-class >= 0')
     if args.seed < 0:
         parser.error('--seed must be non-negative')
     if args.num_classes is not None and not (1 <= args.num_classes <=
-                                             len(CLASSES)):
-        parser.error(f'--num-classes must be in 1..{len(CLASSES)}')
+                                             num_classes):
+        parser.error(f'--num-classes must be in 1..{num_classes}')
     return args
 
 
@@ -53,16 +72,25 @@ def main(argv: Optional[List[str]] = None) -> None:
     refuse_overwriting_inputs([args.out] + [args.label_map] * bool(
         args.label_map), [])
     start = time.perf_counter()
-    annotations, split = generate_dataset(args.train_per_class,
-                                          args.val_per_class, args.layout,
-                                          args.seed, args.num_classes)
-    classes = CLASSES[:args.num_classes] if args.num_classes else CLASSES
+    if args.videos:
+        classes = synthetic_video.CLASSES[:args.num_classes]
+        annotations, split = synthetic_video.generate_video_dataset(
+            args.train_per_class, args.val_per_class, args.videos,
+            args.seed, num_classes=len(classes), progress=True)
+        what = f'{args.layout} clips with videos in {args.videos}'
+    else:
+        classes = CLASSES[:args.num_classes]
+        annotations, split = generate_dataset(args.train_per_class,
+                                              args.val_per_class,
+                                              args.layout, args.seed,
+                                              len(classes))
+        what = f'{args.layout} clips'
     save_annotations(args.out, annotations, split, num_classes=len(classes))
     if args.label_map:
         write_label_names(args.label_map, classes)
-    print(f'wrote {len(annotations)} {args.layout} clips '
-          f'({len(split["train"])} train, {len(split["val"])} val, '
-          f'{len(classes)} classes, seed {args.seed}) to {args.out} in '
+    print(f'wrote {len(annotations)} {what} ({len(split["train"])} train, '
+          f'{len(split["val"])} val, {len(classes)} classes, seed '
+          f'{args.seed}) to {args.out} in '
           f'{time.perf_counter() - start:.2f} s')
 
 

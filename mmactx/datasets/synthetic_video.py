@@ -1,0 +1,300 @@
+"""Synthetic RGB videos with poses: the built-in default data of the RGB +
+pose systems (RGBPose-Conv3D).
+
+Each class is a motion of the synthetic skeleton generator
+(:mod:`mmactx.datasets.synthetic`) performed while holding an object:
+``wave_ball``, ``wave_stick``, ... Classes that share a motion differ only
+in the object, which the skeleton does not show, so a pose model cannot
+tell them apart; the RGB frames show the object (a round ball or a long
+stick, each in its own range of colours) but an RGB model sees few, small
+frames of a person drawn in random clothes on a random room, so the motion
+is harder for it than for a pose model. Neither stream alone can be right
+on every class; the two together can.
+
+Every clip is a video ``{frame_dir}.mp4`` (OpenCV mp4v, 30 frames/s) and an
+annotation record as :func:`mmactx.datasets.synthetic.generate_sample`
+writes it: COCO-17 detections with their noise, misses and scores, in the
+pixels of the video. The video is drawn from where the joints truly are.
+Nuisances (the room, the clothes, which hand holds the object, the
+object's size and shade, a second person without an object) are drawn
+independently of the class.
+"""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from mmactx.skeletons import COCO
+from mmactx.utils.fileio import atomic_path
+from . import synthetic
+
+MOTIONS: Tuple[str, ...] = ('wave', 'clap', 'punch', 'squat')
+OBJECTS: Tuple[str, ...] = ('ball', 'stick')
+CLASSES: Tuple[str, ...] = tuple(f'{motion}_{held}' for motion in MOTIONS
+                                 for held in OBJECTS)
+IMG_SHAPE = (120, 160)  # (h, w) of the videos
+FPS = 30
+
+_J = {name: i for i, name in enumerate(COCO.joints)}
+# Drawn in this order (later parts cover earlier ones): (start, end, part)
+_SEGMENTS = tuple(
+    (_J[a], _J[b], part) for a, b, part in (
+        ('left_hip', 'left_knee', 'legs'), ('left_knee', 'left_ankle',
+                                            'legs'),
+        ('right_hip', 'right_knee', 'legs'), ('right_knee', 'right_ankle',
+                                              'legs'),
+        ('left_shoulder', 'left_elbow', 'shirt'),
+        ('right_shoulder', 'right_elbow', 'shirt'),
+        ('left_elbow', 'left_wrist', 'skin'),
+        ('right_elbow', 'right_wrist', 'skin')))
+_TORSO = tuple(_J[name] for name in ('left_shoulder', 'right_shoulder',
+                                     'right_hip', 'left_hip'))
+_HEAD = tuple(_J[name] for name in ('nose', 'left_eye', 'right_eye',
+                                    'left_ear', 'right_ear'))
+_ARMS = {side: (_J[f'{side}_elbow'], _J[f'{side}_wrist'])
+         for side in ('left', 'right')}
+# OpenCV hues (0-179) of the objects; the clothes take any hue
+_OBJECT_HUES = {'ball': (0, 12), 'stick': (95, 125)}
+
+
+def _hsv_colour(rng: np.random.Generator, hue: Tuple[float, float],
+                sat: Tuple[float, float],
+                val: Tuple[float, float]) -> Tuple[int, int, int]:
+    """A BGR colour (ints) drawn from ranges of OpenCV HSV."""
+    hsv = np.array([[[rng.uniform(*hue) % 180, rng.uniform(*sat),
+                      rng.uniform(*val)]]], np.uint8)
+    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
+
+
+def _room(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A background [h, w, 3] uint8 BGR: wall and floor of muted colours,
+    a few pieces of furniture, shading and a fixed grain."""
+    def muted():
+        return _hsv_colour(rng, (0, 180), (10, 90), (60, 220))
+
+    img = np.empty((h, w, 3), np.uint8)
+    horizon = int(h * rng.uniform(0.55, 0.85))
+    img[:horizon], img[horizon:] = muted(), muted()
+    for _ in range(rng.integers(0, 4)):  # cupboards, windows, pictures
+        x0, y0 = int(rng.uniform(-0.1, 0.9) * w), int(rng.uniform(0, .7) * h)
+        x1 = x0 + int(rng.uniform(0.1, 0.4) * w)
+        y1 = y0 + int(rng.uniform(0.1, 0.5) * h)
+        cv2.rectangle(img, (x0, y0), (x1, y1), muted(), -1)
+    shade = np.linspace(rng.uniform(0.7, 1.0), rng.uniform(0.8, 1.15), w)
+    grain = rng.normal(0, rng.uniform(2, 8), (h, w, 1))
+    return np.clip(img * shade[None, :, None] + grain, 0,
+                   255).astype(np.uint8)
+
+
+def _outfit(rng: np.random.Generator) -> Dict[str, Tuple[int, int, int]]:
+    """Colours of a person's skin, shirt and trousers."""
+    return dict(skin=_hsv_colour(rng, (5, 20), (60, 150), (90, 230)),
+                shirt=_hsv_colour(rng, (0, 180), (20, 140), (50, 230)),
+                legs=_hsv_colour(rng, (0, 180), (20, 140), (30, 180)))
+
+
+def _person_size(uv: np.ndarray) -> float:
+    """Median height in pixels of a person [T, 17, 2] over the clip."""
+    return float(max(np.median(np.ptp(uv[..., 1], axis=1)), 8.))
+
+
+def _hand(uv: np.ndarray, side: str) -> Tuple[np.ndarray, np.ndarray]:
+    """Position [2] of the hand beyond the wrist, and the unit direction
+    [2] of the forearm, of one frame's joints [17, 2]."""
+    elbow, wrist = uv[_ARMS[side][0]], uv[_ARMS[side][1]]
+    forearm = wrist - elbow
+    norm = np.linalg.norm(forearm)
+    direction = forearm / norm if norm > 1e-6 else np.array([0., 1.])
+    return wrist + 0.25 * forearm, direction
+
+
+def _draw_person(img: np.ndarray, uv: np.ndarray,
+                 outfit: Dict[str, Tuple[int, int, int]],
+                 size: float) -> None:
+    """Draw one frame's person (joints [17, 2] pixels) onto ``img``."""
+    def pt(p):
+        return tuple(int(round(c)) for c in p)
+
+    thick = max(2, int(round(0.07 * size)))
+    for a, b, part in _SEGMENTS[:4]:
+        cv2.line(img, pt(uv[a]), pt(uv[b]), outfit[part], thick + 1,
+                 cv2.LINE_AA)
+    cv2.fillConvexPoly(img, np.round(uv[list(_TORSO)]).astype(np.int32),
+                       outfit['shirt'], cv2.LINE_AA)
+    for a, b, part in _SEGMENTS[4:]:
+        cv2.line(img, pt(uv[a]), pt(uv[b]), outfit[part], thick, cv2.LINE_AA)
+    head = uv[list(_HEAD)].mean(axis=0)
+    cv2.circle(img, pt(head), max(2, int(round(0.065 * size))),
+               outfit['skin'], -1, cv2.LINE_AA)
+
+
+def _draw_object(img: np.ndarray, uv: np.ndarray, held: str, side: str,
+                 colour: Tuple[int, int, int], scale: float) -> None:
+    """Draw the held object at the hand of one frame's person [17, 2];
+    ``scale`` is its size in pixels."""
+    hand, direction = _hand(uv, side)
+    if held == 'ball':
+        cv2.circle(img, tuple(int(round(c)) for c in hand),
+                   max(2, int(round(0.5 * scale))), colour, -1, cv2.LINE_AA)
+        return
+    # a stick held in the fist, across the forearm
+    across = np.array([-direction[1], direction[0]]) * scale
+    ends = [tuple(int(round(c)) for c in hand + k * across)
+            for k in (-0.8, 1.2)]
+    cv2.line(img, ends[0], ends[1], colour, max(2, int(round(0.2 * scale))),
+             cv2.LINE_AA)
+
+
+def render_video(rng: np.random.Generator, pixels: np.ndarray,
+                 img_shape: Tuple[int, int],
+                 held: Optional[str] = None) -> np.ndarray:
+    """Draw a clip's persons in a room; person 0 holds ``held``.
+
+    Args:
+        rng (np.random.Generator): Random source of the room, the clothes,
+            the hand and the object's size and colour.
+        pixels (np.ndarray): True joint positions [M, T, 17, 2] (COCO-17,
+            pixels), e.g. :attr:`mmactx.datasets.synthetic.Scene.pixels`.
+        img_shape (tuple[int, int]): ``(h, w)`` of the frames.
+        held (str, optional): A name of :data:`OBJECTS`, or None.
+
+    Returns:
+        np.ndarray: Frames [T, h, w, 3], uint8 BGR.
+    """
+    if held is not None and held not in OBJECTS:
+        raise ValueError(f'unknown object {held!r}; expected {OBJECTS}')
+    h, w = img_shape
+    room = _room(rng, h, w)
+    sizes = [_person_size(uv) for uv in pixels]
+    outfits = [_outfit(rng) for _ in pixels]
+    side = 'left' if rng.random() < 0.5 else 'right'
+    colour = _hsv_colour(rng, _OBJECT_HUES.get(held, (0, 180)), (200, 255),
+                         (170, 255))
+    scale = sizes[0] * rng.uniform(0.17, 0.23)
+    order = np.argsort(sizes)  # the nearer (larger) person is drawn last
+    frames = np.empty((pixels.shape[1], h, w, 3), np.uint8)
+    for t, frame in enumerate(frames):
+        frame[:] = room
+        for m in order:
+            _draw_person(frame, pixels[m, t], outfits[m], sizes[m])
+            if m == 0 and held is not None:
+                _draw_object(frame, pixels[0, t], held, side, colour, scale)
+    return frames
+
+
+def write_frames(path: str, frames: np.ndarray, fps: float = FPS) -> None:
+    """Write frames [T, h, w, 3] (uint8 BGR) to an mp4v video atomically."""
+    t, h, w = frames.shape[:3]
+    with atomic_path(path, suffix='.tmp.mp4') as tmp:
+        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                                 (w, h))
+        if not writer.isOpened():
+            raise RuntimeError(f'OpenCV cannot write {path} (mp4v)')
+        try:
+            for frame in frames:
+                writer.write(frame)
+        finally:
+            writer.release()
+
+
+def generate_video_sample(rng: np.random.Generator,
+                          label: int,
+                          frame_dir: str,
+                          img_shape: Tuple[int, int] = IMG_SHAPE,
+                          num_frames: Optional[int] = None,
+                          num_persons: Optional[int] = None
+                          ) -> Tuple[Dict, np.ndarray]:
+    """Generate one clip of :data:`CLASSES`.
+
+    Args:
+        rng (np.random.Generator): Random source; the clip is a pure
+            function of its state.
+        label (int): Class, an index into :data:`CLASSES`.
+        frame_dir (str): Record id (and video name).
+        img_shape (tuple[int, int]): ``(h, w)`` of the video. Defaults to
+            :data:`IMG_SHAPE`.
+        num_frames (int, optional): Clip length T; None draws 40 to 120.
+        num_persons (int, optional): 1 or 2; None draws 2 with p = 0.3.
+
+    Returns:
+        tuple[dict, np.ndarray]: The record (fields of
+        :func:`mmactx.datasets.synthetic.generate_sample`, ``label`` an
+        index into :data:`CLASSES`) and its frames [T, h, w, 3], uint8
+        BGR.
+    """
+    if not 0 <= label < len(CLASSES):
+        raise ValueError(f'label {label} outside 0..{len(CLASSES) - 1}')
+    motion, held = divmod(label, len(OBJECTS))
+    scene = synthetic.generate_scene(
+        rng, synthetic.CLASSES.index(MOTIONS[motion]), 'coco2d', frame_dir,
+        img_shape, num_frames, num_persons)
+    record = dict(scene.record, label=int(label))
+    return record, render_video(rng, scene.pixels, img_shape, OBJECTS[held])
+
+
+def generate_video_dataset(
+        num_per_class_train: int,
+        num_per_class_val: int,
+        video_dir: str,
+        seed: int = 0,
+        img_shape: Tuple[int, int] = IMG_SHAPE,
+        num_classes: Optional[int] = None,
+        progress: bool = False) -> Tuple[List[Dict], Dict[str, List[str]]]:
+    """Generate a balanced dataset of :data:`CLASSES` with train and val
+    splits, writing one video per record to ``video_dir``.
+
+    Records are seeded as in
+    :func:`mmactx.datasets.synthetic.generate_dataset`; each video is
+    written atomically (``{video_dir}/{frame_dir}.mp4``), so an interrupted
+    run leaves only whole videos.
+
+    Args:
+        num_per_class_train (int): Training clips per class.
+        num_per_class_val (int): Validation clips per class.
+        video_dir (str): Folder of the videos (made if absent).
+        seed (int): Non-negative seed. Defaults to 0.
+        img_shape (tuple[int, int]): ``(h, w)`` of the videos. Defaults to
+            :data:`IMG_SHAPE`.
+        num_classes (int, optional): Use the first ``num_classes`` classes
+            of :data:`CLASSES`; None uses all. Defaults to None.
+        progress (bool): Show a progress bar. Defaults to False.
+
+    Returns:
+        tuple[list[dict], dict]: The records (frame_dirs ``syn_000000``,
+        ...) and ``{'train': [...], 'val': [...]}`` of frame_dirs.
+    """
+    n_cls = len(CLASSES) if num_classes is None else num_classes
+    if not 1 <= n_cls <= len(CLASSES):
+        raise ValueError(f'num_classes must be in 1..{len(CLASSES)}, got '
+                         f'{num_classes}')
+    if seed < 0:
+        raise ValueError(f'seed must be non-negative, got {seed}')
+    jobs = _jobs(num_per_class_train, num_per_class_val, n_cls)
+    bar = None
+    if progress:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(len(jobs))
+    records: List[Dict] = []
+    split: Dict[str, List[str]] = {'train': [], 'val': []}
+    for i, (name, split_id, label, k) in enumerate(jobs):
+        rng = np.random.default_rng([seed, split_id, label, k])
+        frame_dir = f'syn_{i:06d}'
+        record, frames = generate_video_sample(rng, label, frame_dir,
+                                               img_shape)
+        write_frames(osp.join(video_dir, f'{frame_dir}.mp4'), frames)
+        records.append(record)
+        split[name].append(frame_dir)
+        if bar is not None:
+            bar.update()
+    return records, split
+
+
+def _jobs(num_train: int, num_val: int,
+          num_classes: int) -> Sequence[Tuple[str, int, int, int]]:
+    """``(split, split_id, label, index)`` of every clip, the classes
+    interleaved."""
+    return [(name, split_id, label, k)
+            for split_id, (name, count) in enumerate((('train', num_train),
+                                                      ('val', num_val)))
+            for k in range(count) for label in range(num_classes)]
