@@ -404,3 +404,35 @@ def test_published_rgbpose_config_from_the_command_line(assets, tmp_path):
         # average_clips='prob': each stream's scores are a distribution
         assert sum(p['score'] for p in preds) == pytest.approx(1, abs=1e-4)
     assert len(frames_of(out)) == 24
+
+
+def test_make_synthetic_video_with_held_objects(tmp_path, capsys):
+    """--held-objects: clips of the RGB + pose dataset in a row, and their
+    detections as the keypoint file, in the video's pixels."""
+    from mmactx.datasets.synthetic_video import (CLASSES,
+                                                 generate_video_sample)
+    make = load_script('demo/make_synthetic_video.py')
+    video, poses = str(tmp_path / 'held.mp4'), str(tmp_path / 'held.npz')
+    make.main([video, '--poses', poses, '--held-objects', '--actions',
+               'wave_ball', 'squat_stick', '--frames', '10', '--size', '120',
+               '160'])
+    frames = frames_of(video)
+    assert len(frames) == 20 and frames[0].shape == (120, 160, 3)
+    saved = np.load(poses)
+    assert saved['keypoints'].shape == (20, 1, 17, 2)
+    rng = np.random.default_rng(0)  # the default --seed
+    first, first_frames = generate_video_sample(
+        rng, CLASSES.index('wave_ball'), 'wave_ball', (120, 160), 10,
+        num_persons=1)
+    np.testing.assert_array_equal(saved['keypoints'][:10, 0],
+                                  first['keypoint'][0])
+    np.testing.assert_array_equal(saved['scores'][:10, 0],
+                                  first['keypoint_score'][0])
+    # mp4v is lossy: the decoded frames are close to the rendered ones
+    assert np.abs(frames[5].astype(int) - first_frames[5]).mean() < 6
+
+    with pytest.raises(SystemExit):
+        make.main([video, '--poses', poses, '--actions', 'wave_ball'])
+    err = capsys.readouterr().err
+    assert 'unknown action(s) wave_ball' in err
+    assert 'pass --held-objects' in err
