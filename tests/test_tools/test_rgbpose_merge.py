@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from mmaction.structures import ActionDataSample
@@ -287,7 +288,6 @@ def tiny_ntu_like_data(folder, per_split: int = 2) -> str:
     each with a 40-frame 192x108 video (its ``filename``) and COCO-17
     keypoints of a 1920x1080 ``img_shape``."""
     import cv2
-    import numpy as np
 
     from mmactx.datasets.annotation_io import save_annotations
     rng = np.random.RandomState(0)
@@ -365,6 +365,26 @@ def test_issue_commands_train_merge_and_finetune(tool, tmp_path):
     assert f'Load checkpoint from {merged}' in log
     for key in ('acc/rgb_top1', 'acc/pose_top1', 'acc/RGBPose_1:1_top1'):
         assert key in log
+
+    # test.py --dump (10 clips) keeps both streams; ensemble.py fuses them
+    dump = str(tmp_path / 'rgbpose.pkl')
+    run_script([sys.executable, 'tools/test.py',
+                'configs/rgbpose/ntu60_xsub_rgbpose.py',
+                str(tmp_path / 'rgbpose' / 'epoch_1.pth'), '--work-dir',
+                str(tmp_path / 'rgbpose'), '--dump', dump] +
+               train_options('rgbpose', ann), timeout=600)
+    from mmactx.evaluation import dump_streams, load_predictions
+    assert dump_streams(dump) == ['rgb', 'pose']
+    rgb, labels = load_predictions(dump, 'rgb')
+    pose, _ = load_predictions(dump, 'pose')
+    assert rgb.shape == pose.shape == (2, 4)  # the 2 xsub_val records
+    # test-time scores are each stream's averaged clip probabilities
+    np.testing.assert_allclose(rgb.sum(1), 1, rtol=1e-5)
+    fused = (rgb + pose).argmax(1)
+    out = run_script([sys.executable, 'tools/ensemble.py', dump + ':rgb',
+                      dump + ':pose', '--weights', '1', '1']).stdout
+    assert (f'fused (2 samples): top1 {(fused == labels).mean():.4f}'
+            in out)
 
 
 def test_synthetic_configs_merge(tool, tmp_path):
