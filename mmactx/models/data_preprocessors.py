@@ -100,14 +100,36 @@ class HeatmapDataPreprocessor(BaseDataPreprocessor):
         batch (all by default); see :meth:`render`."""
         return self.render(batch.clips, batch.img_shape, batch.double, views)
 
-    def forward(self, data: dict, training: bool = False) -> dict:
-        data = self.cast_data(data)
-        inputs, samples = data['inputs'], data['data_samples']
+    def preprocess(self, inputs, data_samples: Sequence,
+                   training: bool = False) -> Tuple[object, Sequence]:
+        """Render a batch's clips (already on the model's device): the
+        volumes [B, views, C, T, H, W], or :class:`KeypointClips` in test
+        mode with ``defer_test``.
+
+        This is the interface of mmaction2's ``MultiModalDataPreprocessor``
+        (``preprocessors=dict(heatmap_imgs=dict(type=
+        'HeatmapDataPreprocessor', ...))``); its recognizers take
+        rendered volumes, so leave ``defer_test`` off there.
+
+        Args:
+            inputs (Tensor | list[Tensor]): Clips [B, K, M, T, V, 3], or B
+                clips [K, M, T, V, 3].
+            data_samples (list[ActionDataSample]): Their samples, with
+                ``img_shape`` and ``heatmap_double`` in the metainfo.
+            training (bool): Training mode. Defaults to False.
+
+        Returns:
+            tuple: The rendered inputs and the samples.
+        """
         clips = torch.stack(inputs) if isinstance(inputs, (list, tuple)) \
             else inputs
-        img_shape, double = self.batch_meta(samples)
+        img_shape, double = self.batch_meta(data_samples)
         if not training and self.defer_test:
-            return dict(inputs=KeypointClips(clips, img_shape, double),
-                        data_samples=samples)
-        return dict(inputs=self.render(clips, img_shape, double),
-                    data_samples=samples)
+            return KeypointClips(clips, img_shape, double), data_samples
+        return self.render(clips, img_shape, double), data_samples
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        inputs, samples = self.preprocess(data['inputs'],
+                                          data['data_samples'], training)
+        return dict(inputs=inputs, data_samples=samples)

@@ -2,6 +2,7 @@
 step and predicts on small random inputs, and the configs hold the
 published settings."""
 import os.path as osp
+import random
 
 import numpy as np
 import pytest
@@ -250,3 +251,62 @@ def test_dataset_finds_the_compressed_videos(tmp_path):
     assert info['frame_dir'] == 'S001C001P001R001A001'
     assert info['filename'] == osp.join('data/nturgbd_videos',
                                         'S001C001P001R001A001.mp4')
+
+
+DEVICE = osp.join(ROOT, 'configs', 'rgbpose', 'device',
+                  'ntu60_xsub_rgbpose.py')
+
+
+@pytest.mark.skipif(not mmactx_video_transforms(),
+                    reason="mmactx's MM* video transforms are not there yet")
+@pytest.mark.parametrize('split', ['train', 'test'])
+def test_device_heatmaps_equal_the_cpu_pipelines(split, tmp_path):
+    """configs/rgbpose/device: keypoint clips through the pipeline, volumes
+    rendered by the data preprocessor, the same model inputs as the CPU
+    config's (frames exactly, heatmaps within float error), the same
+    random crops and flips included."""
+    from mmengine.dataset import Compose
+
+    from mmactx.registry import TRANSFORMS
+    record = ntu_like_record(tmp_path)
+    models, outs = {}, {}
+    for name, cfg in (('cpu', config('rgbpose')),
+                      ('device', Config.fromfile(DEVICE))):
+        pipeline = Compose([
+            TRANSFORMS.build(t)
+            for t in cfg[f'{split}_dataloader'].dataset.pipeline])
+        packed = []
+        for seed in range(3):
+            # frame sampling, the crop and the flip draw from these
+            np.random.seed(seed)
+            random.seed(seed)
+            packed.append(pipeline(dict(record, modality='Pose')))
+        models[name] = MODELS.build(cfg.model)
+        data = dict(inputs={k: [p['inputs'][k] for p in packed]
+                            for k in ('imgs', 'heatmap_imgs')},
+                    data_samples=[p['data_samples'] for p in packed])
+        if name == 'device':
+            assert data['inputs']['heatmap_imgs'][0].shape[-1] == 3  # x y s
+        outs[name] = models[name].data_preprocessor(
+            data, training=split == 'train')['inputs']
+    views = 1 if split == 'train' else 10
+    size = 224 if split == 'train' else 256
+    assert outs['device']['imgs'].shape == (3, views, 3, 8, size, size)
+    assert outs['device']['heatmap_imgs'].shape == (3, views, 17, 32,
+                                                    size // 4, size // 4)
+    torch.testing.assert_close(outs['device']['imgs'], outs['cpu']['imgs'],
+                               rtol=0, atol=0)
+    torch.testing.assert_close(outs['device']['heatmap_imgs'],
+                               outs['cpu']['heatmap_imgs'], rtol=0,
+                               atol=1e-5)
+    assert outs['cpu']['heatmap_imgs'].amax() > 0.5  # heatmaps were drawn
+    # one model, one checkpoint format
+    assert models['device'].state_dict().keys() == models[
+        'cpu'].state_dict().keys()
+
+
+def test_pack_pose_clips_needs_heatmap_imgs_among_collect_keys():
+    from mmactx.datasets.transforms import PackPoseClips
+    with pytest.raises(ValueError, match="'heatmap_imgs', which "
+                       r"collect_keys \('imgs',\) lacks"):
+        PackPoseClips(collect_keys=('imgs', ))

@@ -1,5 +1,5 @@
 """Packing keypoint clips for heatmaps rendered on the model's device."""
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mmaction.datasets.transforms import PackActionInputs
@@ -15,17 +15,23 @@ class PackPoseClips(PackActionInputs):
     :class:`~mmactx.models.HeatmapDataPreprocessor`, which renders the
     heatmap volumes on the model's device. It takes the place of
     ``GeneratePoseTarget``, ``FormatShape`` and ``PackActionInputs`` at the
-    end of a PoseC3D pipeline.
+    end of a PoseC3D pipeline, and of ``GeneratePoseTarget`` and
+    ``PackActionInputs(collect_keys=('imgs', 'heatmap_imgs'))`` at the end
+    of an RGB + pose one (after ``FormatShape('NCTHW')`` of the frames).
 
-    ``inputs`` is float32 [num_clips, max_persons, clip_len, V, 3] (x, y in
-    pixels of ``img_shape``, score); missing persons are padded with NaN
-    coordinates and score 0. ``img_shape`` and ``heatmap_double`` go into
-    the data sample's metainfo.
+    The clips are float32 [num_clips, max_persons, clip_len, V, 3] (x, y in
+    pixels of ``img_shape``, score; ``clip_len`` is the ``'Pose'`` entry of
+    a multi-modal ``clip_len``); missing persons are padded with NaN
+    coordinates and score 0. They are ``inputs``, or with ``collect_keys``
+    its ``'heatmap_imgs'`` entry beside the other collected keys.
+    ``img_shape`` and ``heatmap_double`` go into the data sample's
+    metainfo.
 
     Required Keys:
 
         - keypoint, keypoint_score (optional: 1), img_shape, num_clips,
-          clip_len, label (optional)
+          clip_len, label (optional), the other ``collect_keys`` (e.g.
+          imgs)
 
     Args:
         double (bool): Ask for the mirrored views as well (the flip test,
@@ -33,6 +39,10 @@ class PackPoseClips(PackActionInputs):
         max_persons (int): Persons per clip after padding; a sample with
             more raises an error (the CPU path would draw them all).
             Defaults to 2.
+        collect_keys (tuple[str], optional): Pack a dict of these inputs,
+            the clips as ``'heatmap_imgs'`` (which must be one of them),
+            e.g. ``('imgs', 'heatmap_imgs')`` for RGBPose-Conv3D; None (the
+            default) packs the clips alone.
         meta_keys (Sequence[str]): Meta keys kept (``heatmap_double`` is
             added).
     """
@@ -40,8 +50,16 @@ class PackPoseClips(PackActionInputs):
     def __init__(self,
                  double: bool = False,
                  max_persons: int = 2,
+                 collect_keys: Optional[Tuple[str, ...]] = None,
                  meta_keys: Sequence[str] = DEFAULT_META_KEYS) -> None:
-        super().__init__(meta_keys=tuple(meta_keys) + ('heatmap_double', ))
+        if collect_keys is not None and 'heatmap_imgs' not in collect_keys:
+            raise ValueError(f"PackPoseClips packs the clips as "
+                             f"'heatmap_imgs', which collect_keys "
+                             f"{tuple(collect_keys)} lacks")
+        super().__init__(
+            collect_keys=None if collect_keys is None else tuple(
+                collect_keys),
+            meta_keys=tuple(meta_keys) + ('heatmap_double', ))
         self.double = double
         self.max_persons = max_persons
 
@@ -57,6 +75,8 @@ class PackPoseClips(PackActionInputs):
         score = (np.ones((M, TT, V), np.float32) if score is None else
                  np.asarray(score, np.float32))
         num_clips, clip_len = results['num_clips'], results['clip_len']
+        if isinstance(clip_len, dict):  # multi-modal: {'RGB': .., 'Pose': ..}
+            clip_len = clip_len['Pose']
         if num_clips * clip_len != TT:
             raise ValueError(f'{TT} frames are not num_clips {num_clips} x '
                              f'clip_len {clip_len}')
@@ -64,10 +84,14 @@ class PackPoseClips(PackActionInputs):
         clips[..., 2] = 0
         clips[:M, ..., :2] = kp
         clips[:M, ..., 2] = score
-        clips = clips.reshape(self.max_persons, num_clips, clip_len, V, 3)
-        results = dict(results, heatmap_double=self.double,
-                       keypoint=np.ascontiguousarray(
-                           clips.transpose(1, 0, 2, 3, 4)))
+        clips = np.ascontiguousarray(
+            clips.reshape(self.max_persons, num_clips, clip_len, V,
+                          3).transpose(1, 0, 2, 3, 4))
+        results = dict(results, heatmap_double=self.double)
+        if self.collect_keys is not None:
+            results['heatmap_imgs'] = clips
+            return super().transform(results)
+        results['keypoint'] = clips
         results.pop('imgs', None)
         results.pop('heatmap_imgs', None)
         return super().transform(results)
@@ -75,4 +99,5 @@ class PackPoseClips(PackActionInputs):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(double={self.double}, '
                 f'max_persons={self.max_persons}, '
+                f'collect_keys={self.collect_keys}, '
                 f'meta_keys={self.meta_keys})')
