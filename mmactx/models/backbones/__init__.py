@@ -1,6 +1,7 @@
 from .c3d_light import C3DLight
 from .ctrgcn import CTRGCN
 from .inception_v3 import InceptionV3
+from .stid_resnet import STIDResNet
 from .x3d_pose import X3DPose
 
-__all__ = ['C3DLight', 'CTRGCN', 'InceptionV3', 'X3DPose']
+__all__ = ['C3DLight', 'CTRGCN', 'InceptionV3', 'STIDResNet', 'X3DPose']

@@ -1,3 +1,4 @@
 from .rgbpose_head import RGBPoseHead
+from .stid_fusion_head import STIDFusionHead
 
-__all__ = ['RGBPoseHead']
+__all__ = ['RGBPoseHead', 'STIDFusionHead']

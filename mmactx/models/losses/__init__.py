@@ -1,0 +1,3 @@
+from .soft_target_loss import SoftTargetLoss
+
+__all__ = ['SoftTargetLoss']
