@@ -3,7 +3,6 @@ batch holds as many clips as there are classes."""
 import pytest
 import torch
 import torch.nn.functional as F
-from mmaction.models.heads import RGBPoseHead as UpstreamHead
 from mmaction.structures import ActionDataSample
 from mmengine.registry import init_default_scope
 
@@ -11,6 +10,8 @@ from mmactx.models.heads import RGBPoseHead
 from mmactx.registry import MODELS
 
 NUM_CLASSES = 4
+UpstreamHead = RGBPoseHead.__bases__[0]  # mmaction2's
+assert UpstreamHead.__module__ == 'mmaction.models.heads.rgbpose_head'
 
 
 def heads():
