@@ -16,6 +16,7 @@ from .parsing import LoadParsingMaps, ParsingFeatureMap
 from .sampling import (FrameSampler, MMUniformSampleFrames,
                        PoolSampleFrames, UniformSampleFrames)
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
+from .stid import STIDDescriptors
 from .video import MMDecode
 from .view_normalization import CenterOnJoint, MinMaxScale, RandomViewTransform
 
@@ -26,5 +27,5 @@ __all__ = [
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
     'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform',
-    'MMUniformSampleFrames', 'MMDecode', 'MMCompact'
+    'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors'
 ]
