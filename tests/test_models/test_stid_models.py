@@ -94,8 +94,12 @@ def test_fusion_prediction_is_the_fused_head_and_ignores_labels():
         feats, kwargs = model.extract_feat(data['inputs'], test_mode=True)
         fused = model.cls_head(feats, **kwargs)['fused'].softmax(1)
     for x, y, f in zip(a, b, fused):
-        torch.testing.assert_close(x.pred_score, y.pred_score)
-        torch.testing.assert_close(x.pred_score, f)
+        assert tuple(x.pred_score) == HEADS  # every head, by name
+        for name in HEADS:
+            torch.testing.assert_close(x.pred_score[name],
+                                       y.pred_score[name])
+        torch.testing.assert_close(x.pred_score['fused'], f)
+        assert x.pred_label.item() == f.argmax().item()
 
 
 def test_fusion_head_refusals():

@@ -30,8 +30,9 @@ class STIDFusionHead(BaseHead):
       features (``gd+fdd`` and ``jdd+add+lad``).
 
     Training minimises the unweighted sum of the eight heads' losses
-    (``loss_cls`` each, reported as ``loss_{head}``); testing predicts with
-    ``fused`` alone, whose score never depends on the label. The reference
+    (``loss_cls`` each, reported as ``loss_{head}``); the model's
+    prediction is ``fused`` alone, whose score never depends on the label
+    (the other heads' scores are reported beside it). The reference
     builds these as 1x1 convolutions on 1x1 maps, which are these linear
     layers.
 
@@ -127,6 +128,17 @@ class STIDFusionHead(BaseHead):
 
     def predict_by_feat(self, cls_scores: Dict[str, Tensor],
                         data_samples: SampleList) -> SampleList:
-        """The fused head's prediction (``average_clips`` over a sample's
-        clips, e.g. ``'prob'``)."""
-        return super().predict_by_feat(cls_scores['fused'], data_samples)
+        """Every head's scores (``average_clips`` over a sample's clips,
+        e.g. ``'prob'``), as a dict by head name in ``pred_score``;
+        ``pred_label`` is the fused head's. ``test.py --dump`` writes the
+        ``fused`` scores as the sample's score and the other heads as
+        streams (``ensemble.py stid.pkl:gd``), and mmaction2's
+        ``AccMetric`` reports ``acc/{head}_top1`` of each head."""
+        n = len(data_samples)
+        heads = {name: self.average_clip(score, score.shape[0] // n)
+                 for name, score in cls_scores.items()}
+        for i, sample in enumerate(data_samples):
+            sample.set_pred_score({name: s[i] for name, s in heads.items()})
+            sample.set_pred_label(heads['fused'][i].argmax(dim=-1,
+                                                           keepdim=True))
+        return data_samples

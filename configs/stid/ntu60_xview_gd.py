@@ -1,0 +1,13 @@
+# STID, one descriptor, NTU RGB+D 60 X-View: GD (graph descriptor: x, y, z of
+# each joint averaged over its skeleton neighbours, as R, G, B).
+_base_ = ['_base_/ntu60_xview.py']
+
+pipeline = [
+    dict(type='STIDDescriptors', descriptors=('gd', ),
+         layout={{_base_.layout}}),
+    dict(type='FormatShape', input_format='NCHW'),
+    dict(type='PackActionInputs')
+]
+train_dataloader = dict(dataset=dict(pipeline=pipeline))
+val_dataloader = dict(dataset=dict(pipeline=pipeline))
+test_dataloader = dict(dataset=dict(pipeline=pipeline))
