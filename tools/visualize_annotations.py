@@ -21,7 +21,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from mmactx.datasets.annotation_io import load_annotations
+from mmactx.datasets.annotation_io import load_annotations, select_records
 from mmactx.datasets.label_names import read_label_names
 from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import file_name_of
@@ -57,29 +57,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     if args.num < 1 or args.size < 1 or not args.fps > 0:
         parser.error('--num, --size and --fps must be positive')
     return args
-
-
-def select(records: List[dict], wanted: Optional[Sequence[str]],
-           num: int, path: str) -> List[dict]:
-    """The records named by index or ``frame_dir`` (the first ``num``
-    without names).
-
-    Raises:
-        InputError: naming the file and the record that is not in it.
-    """
-    if not wanted:
-        return records[:num]
-    by_name = {r['frame_dir']: r for r in records}
-    chosen = []
-    for key in wanted:
-        if key in by_name:
-            chosen.append(by_name[key])
-        elif key.isdigit() and int(key) < len(records):
-            chosen.append(records[int(key)])
-        else:
-            raise InputError(f'{path}: no record {key!r} (give an index '
-                             f'below {len(records)} or a frame_dir)')
-    return chosen
 
 
 def record_frames(record: dict, args: argparse.Namespace,
@@ -145,7 +122,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
     names = check_inputs(args)
     records = load_annotations(args.ann_file, args.split)
-    chosen = select(records, args.records, args.num, args.ann_file)
+    chosen = select_records(records, args.records, args.num, args.ann_file)
     for record in chosen:  # a wrong --layout fails before any output
         try:
             layout_for(np.shape(record['keypoint'])[2], args.layout)

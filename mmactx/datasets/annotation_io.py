@@ -386,6 +386,29 @@ def frame_dir_index(records: Sequence[Any], path: str) -> Dict[str, int]:
     return index
 
 
+def select_records(records: Sequence[Dict], wanted: Optional[Sequence[str]],
+                   num: int, path: str) -> List[Dict]:
+    """The records named by index or ``frame_dir`` in ``wanted`` (the first
+    ``num`` records when ``wanted`` is empty), for tools that show a few.
+
+    Raises:
+        InputError: naming the file and the record that is not in it.
+    """
+    if not wanted:
+        return list(records[:num])
+    by_name = {r['frame_dir']: r for r in records}
+    chosen = []
+    for key in wanted:
+        if key in by_name:
+            chosen.append(by_name[key])
+        elif key.isdigit() and int(key) < len(records):
+            chosen.append(records[int(key)])
+        else:
+            raise InputError(f'{path}: no record {key!r} (give an index '
+                             f'below {len(records)} or a frame_dir)')
+    return chosen
+
+
 def check_split(splits: Dict, name: str, index: Dict[str, int],
                 path: str) -> List[int]:
     """Check split ``name`` against the records and return the indices of
