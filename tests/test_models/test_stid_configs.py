@@ -74,4 +74,3 @@ def test_published_settings():
                                                'lad')
     assert ucla.test_dataloader.dataset.pipeline[0]['descriptors'] == (
         ucla.model.cls_head.descriptors)
-
