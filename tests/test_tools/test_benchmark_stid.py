@@ -13,6 +13,7 @@ import pytest
 
 from mmactx.datasets.transforms import stid
 from mmactx.testing import load_script
+from mmactx.testing.scripts import ROOT
 
 
 @pytest.fixture(scope='module')
@@ -26,7 +27,7 @@ def report(bench, tmp_path_factory):
     np_state, py_state = np.random.get_state(), random.getstate()
     returned = bench.main(['--samples', '2', '--repeats', '1', '--frames',
                            '12', '--size', '16', '--warmup-ms', '0',
-                           '--json', str(out)])
+                           '--train-config', 'none', '--json', str(out)])
     # running in-process must leave the global generators alone
     assert np.array_equal(np.random.get_state()[1], np_state[1])
     assert random.getstate() == py_state
@@ -39,7 +40,9 @@ def report(bench, tmp_path_factory):
 def test_json_structure_and_agreement(report):
     returned, written = report
     assert written['settings'] == dict(samples=2, repeats=1, frames=12,
-                                       size=16, seed=0, warmup_ms=0)
+                                       size=16, seed=0, warmup_ms=0,
+                                       train_config='none', train_batch=2)
+    assert written['training'] is None
     timing = written['timing']
     for side in ('loop', 'loop_lists', 'mmactx'):
         assert timing[f'{side}_ms'] > 0
@@ -102,3 +105,19 @@ def test_loop_side_makes_the_same_images(bench):
 def test_bad_arguments_are_rejected(bench, argv):
     with pytest.raises(SystemExit):
         bench.parse_args(argv)
+
+
+def test_training_iteration_is_timed(bench, tmp_path):
+    """The comparison with a training iteration, on a CPU-sized width."""
+    config = tmp_path / 'small_fuse5.py'
+    config.write_text(
+        "_base_ = ['{}']\n"
+        "model = dict(backbone=dict(base_channels=4),\n"
+        "             cls_head=dict(in_channels=16))\n".format(
+            os.path.join(ROOT, 'configs', 'stid', 'ntu60_xsub_fuse5.py')))
+    result = bench.time_training(str(config), batch=2, device='cpu',
+                                 iterations=1)
+    assert result['descriptors'] == 5 and result['batch'] == 2
+    assert result['device'] == 'cpu'
+    assert result['per_sample_ms'] == pytest.approx(
+        result['iteration_ms'] / 2)

@@ -76,6 +76,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'calls, at least one call (default 50)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the synthetic clips (default 0)')
+    parser.add_argument('--train-config',
+                        default='configs/stid/ntu60_xsub_fuse5.py',
+                        help='time a training iteration of this config\'s '
+                        'model on random images, to compare the '
+                        'descriptors\' cost with (default: the NTU60 '
+                        'fusion network at its published width; "none" '
+                        'skips it)')
+    parser.add_argument('--train-batch', type=int, default=2,
+                        help='batch of the timed training iteration '
+                        '(default 2: the published 32 takes minutes on a '
+                        'CPU)')
+    parser.add_argument('--device', default=None,
+                        help='device of the training iteration (default: '
+                        'cuda if available, else cpu)')
     parser.add_argument('--json', metavar='OUT',
                         help='also write the results as JSON to OUT')
     args = parser.parse_args(argv)
@@ -84,6 +98,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                      'positive')
     if args.warmup_ms < 0:
         parser.error('--warmup-ms must not be negative')
+    if args.train_batch < 1:
+        parser.error('--train-batch must be positive')
     return args
 
 
@@ -271,6 +287,57 @@ def time_sides(samples: Sequence[Dict], size: int, repeats: int,
     return out
 
 
+def time_training(config: str, batch: int, size: int = 112,
+                  device: Optional[str] = None,
+                  iterations: int = 2) -> Dict:
+    """Time training iterations (forward, backward, Adam step) of a STID
+    config's model on random ``size`` x ``size`` images of its descriptors
+    (the network's pooling is made for 112).
+
+    Returns:
+        dict: ``config``, ``device``, ``batch``, ``descriptors`` (images
+        per sample), ``iteration_ms`` (median) and ``per_sample_ms``.
+    """
+    import torch
+    from mmaction.structures import ActionDataSample
+    from mmengine.config import Config
+
+    from mmactx.registry import MODELS
+    cfg = Config.fromfile(config)
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    model = MODELS.build(cfg.model).to(device).train()
+    optimizer = torch.optim.Adam(model.parameters(),
+                                 lr=cfg.optim_wrapper.optimizer.lr)
+    num = len(cfg.train_dataloader.dataset.pipeline[0]['descriptors'])
+    classes = cfg.model.cls_head.num_classes
+    g = torch.Generator().manual_seed(0)
+    data = dict(
+        inputs=[torch.randint(0, 256, (num, 3, size, size), generator=g,
+                              dtype=torch.uint8) for _ in range(batch)],
+        data_samples=[ActionDataSample().set_gt_label(i % classes)
+                      for i in range(batch)])
+
+    def step():
+        optimizer.zero_grad()
+        losses = model(**model.data_preprocessor(data, training=True),
+                       mode='loss')
+        loss, _ = model.parse_losses(losses)
+        loss.backward()
+        optimizer.step()
+        if device.startswith('cuda'):
+            torch.cuda.synchronize()
+
+    step()  # warm-up
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    ms = float(np.median(times))
+    return dict(config=config, device=device, batch=batch,
+                descriptors=num, iteration_ms=ms, per_sample_ms=ms / batch)
+
+
 def environment() -> Dict:
     """Versions and machine facts printed with the results."""
     import cv2
@@ -289,8 +356,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     Returns:
         dict: ``timing`` (see :func:`time_sides`), ``agreement`` (see
         :func:`compare`), ``tolerance``, ``outputs_agree``, ``settings``,
-        ``environment``, ``loadavg_before`` / ``loadavg_after``; the same
-        object is written with ``--json``.
+        ``environment``, ``loadavg_before`` / ``loadavg_after`` and
+        ``training`` (:func:`time_training` and ``descriptor_share``, the
+        descriptors' ms per sample over training's; None with
+        ``--train-config none``); the same object is written with
+        ``--json``.
     """
     args = parse_args(argv)
     from mmactx.utils import register_all_modules
@@ -331,15 +401,31 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
               ' grey level(s)')
     else:
         print(f'MATRICES DIFFER (max|diff| > {TOLERANCE:g}): {detail}')
+    training = None
+    if args.train_config.lower() != 'none':
+        with preserved_global_rngs():
+            training = time_training(args.train_config, args.train_batch,
+                                     device=args.device)
+        share = timing['mmactx_ms'] / training['per_sample_ms']
+        print(f'one training iteration of {args.train_config} (batch '
+              f'{training["batch"]}, {training["descriptors"]} images per '
+              f'sample, {training["device"]}): '
+              f'{training["iteration_ms"]:.0f} ms, '
+              f'{training["per_sample_ms"]:.1f} ms per sample; making its '
+              f'images takes {timing["mmactx_ms"]:.2f} ms per sample, '
+              f'{100 * share:.2g}% of that, on one DataLoader worker')
+        training['descriptor_share'] = share
     print(f'done in {spent:.1f} s; load average after: {load_after}')
     report = dict(
         timing=timing, agreement=agreement, tolerance=TOLERANCE,
         outputs_agree=agreement['agree'],
         settings=dict(samples=args.samples, repeats=args.repeats,
                       frames=args.frames, size=args.size, seed=args.seed,
-                      warmup_ms=args.warmup_ms),
+                      warmup_ms=args.warmup_ms,
+                      train_config=args.train_config,
+                      train_batch=args.train_batch),
         environment=env, loadavg_before=load_before,
-        loadavg_after=load_after)
+        loadavg_after=load_after, training=training)
     if args.json:
         write_json_atomic(report, args.json)
         print(f'results written to {args.json}')
