@@ -512,21 +512,54 @@ def generate_dataset(
         ``syn_000001``, ...) and ``{'train': [...], 'val': [...]}`` of
         frame_dirs.
     """
-    n_cls = len(CLASSES) if num_classes is None else num_classes
-    if not 1 <= n_cls <= len(CLASSES):
-        raise ValueError(f'num_classes must be in 1..{len(CLASSES)}, got '
+    annotations: List[Dict] = []
+    split: Dict[str, List[str]] = {'train': [], 'val': []}
+    for i, clip in enumerate(
+            dataset_clips(num_per_class_train, num_per_class_val,
+                          num_classes, len(CLASSES), seed)):
+        frame_dir = f'syn_{i:06d}'
+        annotations.append(
+            generate_sample(clip.rng, clip.label, layout, frame_dir))
+        split[clip.split].append(frame_dir)
+    return annotations, split
+
+
+class Clip(NamedTuple):
+    """One clip of a synthetic dataset to generate: its split, its class
+    and the generator it is drawn from."""
+    split: str
+    label: int
+    rng: np.random.Generator
+
+
+def dataset_clips(num_per_class_train: int, num_per_class_val: int,
+                  num_classes: Optional[int], available: int,
+                  seed: int) -> List[Clip]:
+    """The clips of a balanced synthetic dataset, in order: the train split
+    then the val split, the classes interleaved. Each clip has its own
+    generator seeded by ``(seed, split, label, index)``, so that a clip
+    does not depend on how many others are made.
+
+    Args:
+        num_per_class_train (int): Training clips per class.
+        num_per_class_val (int): Validation clips per class.
+        num_classes (int, optional): The first ``num_classes`` classes;
+            None uses all ``available``.
+        available (int): Number of classes of the dataset.
+        seed (int): Non-negative seed.
+
+    Raises:
+        ValueError: ``num_classes`` outside ``1..available``, or a negative
+            seed.
+    """
+    n_cls = available if num_classes is None else num_classes
+    if not 1 <= n_cls <= available:
+        raise ValueError(f'num_classes must be in 1..{available}, got '
                          f'{num_classes}')
     if seed < 0:
         raise ValueError(f'seed must be non-negative, got {seed}')
-    annotations: List[Dict] = []
-    split: Dict[str, List[str]] = {'train': [], 'val': []}
     counts = (('train', num_per_class_train), ('val', num_per_class_val))
-    for split_id, (name, count) in enumerate(counts):
-        for k in range(count):
-            for label in range(n_cls):  # interleave the classes
-                rng = np.random.default_rng([seed, split_id, label, k])
-                frame_dir = f'syn_{len(annotations):06d}'
-                annotations.append(
-                    generate_sample(rng, label, layout, frame_dir))
-                split[name].append(frame_dir)
-    return annotations, split
+    return [Clip(name, label, np.random.default_rng([seed, split_id, label,
+                                                     k]))
+            for split_id, (name, count) in enumerate(counts)
+            for k in range(count) for label in range(n_cls)]

@@ -20,7 +20,7 @@ object's size and shade, a second person without an object) are drawn
 independently of the class.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -245,7 +245,8 @@ def generate_video_dataset(
     splits, writing one video per record to ``video_dir``.
 
     Records are seeded as in
-    :func:`mmactx.datasets.synthetic.generate_dataset`; each video is
+    :func:`mmactx.datasets.synthetic.generate_dataset`
+    (:func:`~mmactx.datasets.synthetic.dataset_clips`); each video is
     written atomically (``{video_dir}/{frame_dir}.mp4``), so an interrupted
     run leaves only whole videos.
 
@@ -264,37 +265,21 @@ def generate_video_dataset(
         tuple[list[dict], dict]: The records (frame_dirs ``syn_000000``,
         ...) and ``{'train': [...], 'val': [...]}`` of frame_dirs.
     """
-    n_cls = len(CLASSES) if num_classes is None else num_classes
-    if not 1 <= n_cls <= len(CLASSES):
-        raise ValueError(f'num_classes must be in 1..{len(CLASSES)}, got '
-                         f'{num_classes}')
-    if seed < 0:
-        raise ValueError(f'seed must be non-negative, got {seed}')
-    jobs = _jobs(num_per_class_train, num_per_class_val, n_cls)
+    clips = synthetic.dataset_clips(num_per_class_train, num_per_class_val,
+                                    num_classes, len(CLASSES), seed)
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(jobs))
+        bar = ProgressBar(len(clips))
     records: List[Dict] = []
     split: Dict[str, List[str]] = {'train': [], 'val': []}
-    for i, (name, split_id, label, k) in enumerate(jobs):
-        rng = np.random.default_rng([seed, split_id, label, k])
+    for i, clip in enumerate(clips):
         frame_dir = f'syn_{i:06d}'
-        record, frames = generate_video_sample(rng, label, frame_dir,
-                                               img_shape)
+        record, frames = generate_video_sample(clip.rng, clip.label,
+                                               frame_dir, img_shape)
         write_frames(osp.join(video_dir, f'{frame_dir}.mp4'), frames)
         records.append(record)
-        split[name].append(frame_dir)
+        split[clip.split].append(frame_dir)
         if bar is not None:
             bar.update()
     return records, split
-
-
-def _jobs(num_train: int, num_val: int,
-          num_classes: int) -> Sequence[Tuple[str, int, int, int]]:
-    """``(split, split_id, label, index)`` of every clip, the classes
-    interleaved."""
-    return [(name, split_id, label, k)
-            for split_id, (name, count) in enumerate((('train', num_train),
-                                                      ('val', num_val)))
-            for k in range(count) for label in range(num_classes)]
