@@ -7,4 +7,5 @@ from .heads import *  # noqa: F401,F403
 from .heatmap_rendering import HeatmapRenderer  # noqa: F401
 from .losses import *  # noqa: F401,F403
 from .mm_recognizer import ChunkedMMRecognizer3D  # noqa: F401
+from .necks import *  # noqa: F401,F403
 from .recognizers import HeatmapRecognizer3D  # noqa: F401
