@@ -40,9 +40,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 from mmengine.config import Config, DictAction
 
-from mmactx.engine.checkpoint import load_local_checkpoint, state_dict_of
+from mmactx.engine.checkpoint import (check_stream_checkpoints, examples,
+                                      load_weights)
 from mmactx.utils.cli import InputError, run_cli
-from mmactx.utils.fileio import atomic_path, refuse_overwriting_inputs
+from mmactx.utils.fileio import atomic_path
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'rgbpose',
@@ -106,25 +107,6 @@ def build_rgbpose(config: str,
     # (the recognizer's would log every parameter)
     model.backbone.init_weights()
     return model
-
-
-def load_weights(path: str) -> Weights:
-    """The weights of a checkpoint file, loaded weights-only, without a
-    ``module.`` prefix (a checkpoint of a wrapped model).
-
-    Raises:
-        CheckpointError: The file is missing, damaged, unsafe or holds no
-            weights (an :class:`InputError`, naming it).
-    """
-    checkpoint = load_local_checkpoint(path, map_location='cpu')
-    weights = state_dict_of(checkpoint, path)
-    return {re.sub(r'^module\.', '', k): v for k, v in weights.items()}
-
-
-def _examples(keys: Sequence[str], limit: int = 3) -> str:
-    shown = ', '.join(keys[:limit])
-    return shown + (f' and {len(keys) - limit} more' if len(keys) > limit
-                    else '')
 
 
 def lateral_prefixes(model: torch.nn.Module, pathway: str) -> List[str]:
@@ -197,7 +179,7 @@ def merge_stream(path: str, weights: Weights, stream: str,
     if two_stream:
         raise InputError(
             f'{path} is already a two-stream RGBPose checkpoint '
-            f'({_examples(two_stream)}), not a {stream}-only one ({hint})')
+            f'({examples(two_stream)}), not a {stream}-only one ({hint})')
     expected = model.state_dict()
     lateral = tuple(lateral_prefixes(model, pathway))
     wanted = [k for k in expected
@@ -209,7 +191,7 @@ def merge_stream(path: str, weights: Weights, stream: str,
     if unexpected:
         raise InputError(
             f'{path}: {len(unexpected)} weights that the {stream} stream '
-            f'does not have: {_examples(unexpected)} ({hint})')
+            f'does not have: {examples(unexpected)} ({hint})')
     have = set(names.values())
     missing = [k for k in wanted if k not in have
                and not k.endswith('num_batches_tracked')]
@@ -218,7 +200,7 @@ def merge_stream(path: str, weights: Weights, stream: str,
                   for k in missing]
         raise InputError(
             f'{path}: {len(missing)} weights of the {stream} stream are '
-            f'missing: {_examples(single)} ({hint})')
+            f'missing: {examples(single)} ({hint})')
     pad = set(padded_keys(model, pathway))
     merged, padded, shapes = {}, [], []
     for key, name in names.items():
@@ -237,7 +219,7 @@ def merge_stream(path: str, weights: Weights, stream: str,
     if shapes:
         raise InputError(
             f'{path}: {len(shapes)} weights have another shape than the '
-            f'{stream} stream of the config: {_examples(shapes)} ({hint}; '
+            f'{stream} stream of the config: {examples(shapes)} ({hint}; '
             'another number of classes needs --cfg-options '
             'model.cls_head.num_classes=N)')
     return merged, padded
@@ -267,27 +249,11 @@ def merge(rgb_path: str, pose_path: str,
     return state, dict(padded=padded, initialised=initialised)
 
 
-def check_paths(args: argparse.Namespace) -> None:
-    """Refuse, before any work, a checkpoint that is not a file, one
-    checkpoint given for both streams, and an ``--out`` that is a folder
-    or would replace an input."""
-    for stream, path in (('rgb_only', args.rgb), ('pose_only', args.pose)):
-        if not osp.isfile(path):
-            what = 'is a folder' if osp.isdir(path) else 'does not exist'
-            raise InputError(f'the {stream} checkpoint {path} {what}')
-    if osp.isdir(args.out):
-        raise InputError(f'--out {args.out} is a folder; name the .pth '
-                         'file to write')
-    if osp.samefile(args.rgb, args.pose):
-        raise InputError(f'{args.rgb} and {args.pose} are the same file; '
-                         'give the rgb_only and the pose_only checkpoints')
-    refuse_overwriting_inputs([args.out], [args.rgb, args.pose])
-
-
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Merge, write ``--out`` atomically and say what was done."""
     args = parse_args(argv)
-    check_paths(args)
+    check_stream_checkpoints({'rgb_only': args.rgb, 'pose_only': args.pose},
+                             args.out)
     torch.manual_seed(args.seed)
     model = build_rgbpose(args.config, args.cfg_options)
     state, done = merge(args.rgb, args.pose, model)
@@ -297,7 +263,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     with atomic_path(args.out) as tmp:
         torch.save(dict(state_dict=state, meta=meta), tmp)
     print(f'{args.out}: {len(state)} weights; {len(done["padded"])} padded '
-          f'with zero input channels ({_examples(done["padded"], 2)}); '
+          f'with zero input channels ({examples(done["padded"], 2)}); '
           f'{len(done["initialised"])} (the lateral connections) as the '
           f'model initialises them (seed {args.seed}); train with '
           f'--cfg-options load_from={args.out}')

@@ -225,10 +225,55 @@ def state_dict_of(checkpoint: Any, filename: str) -> Mapping:
         f'not a plain state dict of tensors ({held})', filename)
 
 
-def _examples(keys: Sequence[str], limit: int = 3) -> str:
+def examples(keys: Sequence[str], limit: int = 3) -> str:
+    """The first ``limit`` keys, and how many more there are."""
     shown = ', '.join(keys[:limit])
     return shown + (f' and {len(keys) - limit} more' if len(keys) > limit
                     else '')
+
+
+def load_weights(path: str) -> Dict[str, torch.Tensor]:
+    """The weights of a checkpoint file, loaded weights-only, without a
+    ``module.`` prefix (a checkpoint of a wrapped model).
+
+    Raises:
+        CheckpointError: The file is missing, damaged, unsafe or holds no
+            weights (an :class:`InputError`, naming it).
+    """
+    checkpoint = load_local_checkpoint(path, map_location='cpu')
+    weights = state_dict_of(checkpoint, path)
+    return {re.sub(r'^module\.', '', k): v for k, v in weights.items()}
+
+
+def check_stream_checkpoints(checkpoints: Dict[str, str], out: str) -> None:
+    """Refuse, before any work, what a tool that merges single-stream
+    checkpoints into a multi-stream one cannot use: a checkpoint that is not
+    a file, one file given for two streams, and an output that is a folder
+    or would replace an input.
+
+    Args:
+        checkpoints (dict): stream name (e.g. ``'rgb_only'``) -> file.
+        out (str): The checkpoint to write.
+
+    Raises:
+        InputError: naming the stream and the file.
+    """
+    from mmactx.utils.fileio import refuse_overwriting_inputs
+    for stream, path in checkpoints.items():
+        if not osp.isfile(path):
+            what = 'is a folder' if osp.isdir(path) else 'does not exist'
+            raise InputError(f'the {stream} checkpoint {path} {what}')
+    if osp.isdir(out):
+        raise InputError(f'--out {out} is a folder; name the .pth file to '
+                         'write')
+    items = list(checkpoints.items())
+    for i, (stream_a, a) in enumerate(items):
+        for stream_b, b in items[i + 1:]:
+            if osp.samefile(a, b):
+                raise InputError(f'{a} and {b} are the same file; give the '
+                                 f'{stream_a} and the {stream_b} '
+                                 'checkpoints')
+    refuse_overwriting_inputs([out], list(checkpoints.values()))
 
 
 def state_dict_mismatch(model: torch.nn.Module, weights: Mapping,
@@ -269,13 +314,13 @@ def state_dict_mismatch(model: torch.nn.Module, weights: Mapping,
                   for k, v in expected.items())
     problems = []
     if shapes:
-        problems.append(f'{len(shapes)} shapes differ: {_examples(shapes)}')
+        problems.append(f'{len(shapes)} shapes differ: {examples(shapes)}')
     if missing:
         problems.append(f'{len(missing)} weights of the model are missing '
-                        f'from it: {_examples(missing)}')
+                        f'from it: {examples(missing)}')
     if unexpected:
         problems.append(f'{len(unexpected)} of its weights are not in the '
-                        f'model: {_examples(unexpected)}')
+                        f'model: {examples(unexpected)}')
     return problems, fitting
 
 
