@@ -10,6 +10,8 @@ of the model's device (``mmactx.models.HeatmapRenderer``) only lay out the
 volume and call it. This package imports neither ``mmactx.datasets`` nor
 ``mmactx.models``.
 """
+from .pose_maps import (PAF_CHUNK_ELEMENTS, PoseMapSpec, flip_pose_maps,
+                        pose_map_ops, render_pose_maps)
 from .render import (keypoint_inputs, render_heatmaps, render_points,
                      render_segments)
 from .rules import (EPS, EXP_FLOOR, NUMPY_BUDGET, TORCH_CPU_BUDGET,
@@ -20,5 +22,6 @@ __all__ = [
     'EPS', 'EXP_FLOOR', 'HeatmapSpec', 'LimbGroups', 'NUMPY_BUDGET',
     'RenderBudget', 'TORCH_CPU_BUDGET', 'TORCH_GPU_BUDGET', 'keypoint_inputs',
     'plan_limb_groups', 'render_heatmaps', 'render_points', 'render_segments',
-    'size_splits'
+    'size_splits', 'PAF_CHUNK_ELEMENTS', 'PoseMapSpec', 'flip_pose_maps',
+    'pose_map_ops', 'render_pose_maps'
 ]

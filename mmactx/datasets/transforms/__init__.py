@@ -13,6 +13,7 @@ from .formatting import PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import MMCompact, PoseCompact, PoseDecode
 from .parsing import LoadParsingMaps, ParsingFeatureMap
+from .pose_maps import GeneratePoseMaps
 from .sampling import (FrameSampler, MMUniformSampleFrames,
                        PoolSampleFrames, UniformSampleFrames)
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
@@ -27,5 +28,6 @@ __all__ = [
     'SkeletonFeatures', 'UniformSampleFrames', 'ValidCropResize',
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
     'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform',
-    'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors'
+    'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors',
+    'GeneratePoseMaps'
 ]
