@@ -5,6 +5,7 @@ from .data_preprocessors import HeatmapDataPreprocessor  # noqa: F401
 from .data_preprocessors import KeypointClips  # noqa: F401
 from .heads import *  # noqa: F401,F403
 from .heatmap_rendering import HeatmapRenderer  # noqa: F401
+from .integral_recognizer import IntegralActionRecognizer  # noqa: F401
 from .losses import *  # noqa: F401,F403
 from .mm_recognizer import ChunkedMMRecognizer3D  # noqa: F401
 from .necks import *  # noqa: F401,F403

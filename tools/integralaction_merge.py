@@ -1,0 +1,156 @@
+"""Build IntegralAction's stage-3 (rgb+pose) start from its stage-1 and
+stage-2 checkpoints.
+
+    python tools/integralaction_merge.py RGB.pth POSE.pth --out merged.pth \\
+        --config configs/integralaction/kinetics50_rgbpose.py [--seed 0]
+
+``RGB.pth`` is a checkpoint of an ``*_rgb_only.py`` config (stage 1),
+``POSE.pth`` one of the ``*_pose_only.py`` config (stage 2); the output is
+the ``load_from`` of ``--config``'s training (stage 3). The rule is the
+authors' ``merge_rgb_only_pose_only.py``: the RGB stream (``rgb_backbone``)
+comes from RGB.pth, the pose stream (``pose_backbone``, its ``Pose2Feat``
+included) from POSE.pth; the single-stream classifiers are dropped, and the
+aggregator and the classifier start fresh, as ``--config``'s model
+initialises them under ``--seed``, so that the file is complete and
+``tools/train.py`` loads it strictly.
+
+Both checkpoints are loaded weights-only. A file that is not a checkpoint
+of its stage (the other stage's, a stage-3 one, another model's, another
+shape), or an ``--out`` that would replace an input, is refused naming the
+file and the weights before anything is written; the output appears only
+once it is complete.
+"""
+import argparse
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmengine.config import Config, DictAction
+
+from mmactx.engine.checkpoint import (check_stream_checkpoints, examples,
+                                      load_weights)
+from mmactx.utils.cli import InputError, run_cli
+from mmactx.utils.fileio import atomic_path
+
+#: stage -> the part of the rgb+pose model its checkpoint provides
+STREAMS = {'rgb_only': 'rgb_backbone.', 'pose_only': 'pose_backbone.'}
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The command line (see the module's docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('rgb', help='checkpoint of the rgb_only config')
+    parser.add_argument('pose', help='checkpoint of the pose_only config')
+    parser.add_argument('--out', required=True,
+                        help='the merged checkpoint to write (.pth)')
+    parser.add_argument('--config', required=True,
+                        help='the rgb+pose config the output initialises')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of --config')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the aggregator\'s and the classifier\'s '
+                        'initial weights')
+    return parser.parse_args(argv)
+
+
+def build_rgbpose(config: str,
+                  options: Optional[dict] = None) -> torch.nn.Module:
+    """The rgb+pose model of ``config`` with its initial weights.
+
+    Raises:
+        InputError: The config does not exist or is not an IntegralAction
+            rgb+pose config.
+    """
+    if not osp.isfile(config):
+        raise InputError(f'config {config} does not exist')
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    model_cfg = cfg.get('model', {})
+    if (model_cfg.get('type') != 'IntegralActionRecognizer'
+            or model_cfg.get('mode') != 'rgb+pose'):
+        raise InputError(
+            f'config {config} is not an IntegralAction rgb+pose config '
+            f"(model type {model_cfg.get('type')!r}, mode "
+            f"{model_cfg.get('mode')!r})")
+    from mmengine.registry import init_default_scope
+
+    from mmactx.registry import MODELS
+    from mmactx.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    init_default_scope(cfg.get('default_scope', 'mmactx'))
+    model = MODELS.build(model_cfg)
+    for part in (model.aggregator, model.cls_head):
+        part.init_weights()
+    return model
+
+
+def stream_weights(path: str, stage: str,
+                   expected: Dict[str, torch.Tensor]) -> Dict:
+    """The weights of one stage's checkpoint that the rgb+pose model takes
+    (its stream's backbone), checked against the model's.
+
+    Raises:
+        InputError: the file lacks the stream, holds the other stream
+            (another stage's checkpoint), or has weights of other names or
+            shapes than the config's.
+    """
+    prefix = STREAMS[stage]
+    other = next(p for s, p in STREAMS.items() if s != stage)
+    weights = load_weights(path)
+    hint = f'is it a checkpoint of the {stage} config? The order is RGB.pth ' \
+        'POSE.pth'
+    if any(k.startswith(other) for k in weights) or any(
+            k.startswith('aggregator.') for k in weights):
+        raise InputError(f'{path} holds {other[:-1]} or aggregator weights: '
+                         f'not a {stage} checkpoint ({hint})')
+    mine = {k: v for k, v in weights.items() if k.startswith(prefix)}
+    wanted = [k for k in expected if k.startswith(prefix)
+              and not k.endswith('num_batches_tracked')]
+    missing = [k for k in wanted if k not in mine]
+    if missing:
+        raise InputError(f'{path}: {len(missing)} weights of the {stage} '
+                         f'stream are missing: {examples(missing)} ({hint})')
+    unexpected = [k for k in mine if k not in expected]
+    shapes = [f'{k} {list(v.shape)} (the config needs '
+              f'{list(expected[k].shape)})' for k, v in mine.items()
+              if k in expected and v.shape != expected[k].shape]
+    if unexpected or shapes:
+        raise InputError(
+            f'{path}: weights that do not fit the config\'s {stage} stream: '
+            f'{examples(unexpected + shapes)} ({hint})')
+    return mine
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Merge, write ``--out`` atomically and say what was done."""
+    args = parse_args(argv)
+    check_stream_checkpoints({'rgb_only': args.rgb, 'pose_only': args.pose},
+                             args.out)
+    torch.manual_seed(args.seed)
+    model = build_rgbpose(args.config, args.cfg_options)
+    expected = model.state_dict()
+    taken = {}
+    for path, stage in ((args.rgb, 'rgb_only'), (args.pose, 'pose_only')):
+        taken.update(stream_weights(path, stage, expected))
+    state, fresh = OrderedDict(), []
+    for key, value in expected.items():
+        if key in taken:
+            state[key] = taken[key]
+        else:  # the aggregator, the classifier, num_batches_tracked
+            state[key] = value.detach().clone()
+            fresh.append(key)
+    meta = dict(integralaction_merge=dict(
+        rgb=args.rgb, pose=args.pose, config=args.config, seed=args.seed,
+        initialised=fresh))
+    with atomic_path(args.out) as tmp:
+        torch.save(dict(state_dict=state, meta=meta), tmp)
+    print(f'{args.out}: {len(state)} weights, {len(taken)} from the two '
+          f'streams, {len(fresh)} as the model initialises them (seed '
+          f'{args.seed}: the aggregator and the classifier); train with '
+          f'--cfg-options load_from={args.out}')
+
+
+if __name__ == '__main__':
+    run_cli(main)
