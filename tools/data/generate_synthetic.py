@@ -19,9 +19,9 @@ import argparse
 import time
 from typing import List, Optional
 
+from mmactx.datasets import synthetic_video
 from mmactx.datasets.annotation_io import save_annotations
 from mmactx.datasets.label_names import write_label_names
-from mmactx.datasets import synthetic_video
 from mmactx.datasets.synthetic import CLASSES, LAYOUTS, generate_dataset
 from mmactx.utils.cli import run_cli
 from mmactx.utils.fileio import refuse_overwriting_inputs
