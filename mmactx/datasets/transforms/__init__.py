@@ -9,13 +9,13 @@ keypoint-aware ``Resize``, ``RandomResizedCrop``, ``CenterCrop``, ``Flip``,
 keypoints, so configs use them as they are (found through the parent
 registry).
 """
-from .formatting import PackPoseClips
+from .formatting import FormatFramePoses, PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import MMCompact, PoseCompact, PoseDecode
 from .parsing import LoadParsingMaps, ParsingFeatureMap
 from .pose_maps import GeneratePoseMaps
 from .sampling import (FrameSampler, MMUniformSampleFrames,
-                       PoolSampleFrames, UniformSampleFrames)
+                       PoolSampleFrames, ShareFrameInds, UniformSampleFrames)
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
 from .stid import STIDDescriptors
 from .video import MMDecode
@@ -29,5 +29,5 @@ __all__ = [
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
     'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform',
     'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors',
-    'GeneratePoseMaps'
+    'GeneratePoseMaps', 'ShareFrameInds', 'FormatFramePoses'
 ]

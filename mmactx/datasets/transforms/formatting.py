@@ -3,6 +3,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mmaction.datasets.transforms import PackActionInputs
+from mmcv.transforms import BaseTransform
 
 from mmactx.registry import TRANSFORMS
 
@@ -101,3 +102,58 @@ class PackPoseClips(PackActionInputs):
                 f'max_persons={self.max_persons}, '
                 f'collect_keys={self.collect_keys}, '
                 f'meta_keys={self.meta_keys})')
+
+
+@TRANSFORMS.register_module()
+class FormatFramePoses(BaseTransform):
+    """The poses of every sampled frame as one array, frames first, for a
+    model that renders its own pose maps per frame (IntegralAction's
+    ``IntegralActionRecognizer``); pack it with
+    ``PackActionInputs(collect_keys=('imgs', 'keypoints'))``.
+
+    ``keypoints`` is float32 [N, max_persons, V, 3]: for each of the N
+    frames (all clips' frames in order, as the frames of ``imgs``) the
+    persons' x, y (pixels of ``img_shape``) and score; missing persons are
+    padded with NaN coordinates and score 0, which the renderer draws as
+    nothing.
+
+    Required Keys:
+
+        - keypoint ([M, N, V, 2])
+        - keypoint_score ([M, N, V], optional: 1)
+
+    Added Keys:
+
+        - keypoints ([N, max_persons, V, 3], float32)
+
+    Args:
+        max_persons (int): Persons per frame after padding; a sample with
+            more is refused (the renderer keeps the top 5 per frame, so a
+            larger value only costs memory). Defaults to 5.
+    """
+
+    def __init__(self, max_persons: int = 5) -> None:
+        if max_persons < 1:
+            raise ValueError(f'max_persons must be >= 1, got {max_persons}')
+        self.max_persons = max_persons
+
+    def transform(self, results: Dict) -> Dict:
+        kp = np.asarray(results['keypoint'], np.float32)[..., :2]
+        m, n, v = kp.shape[:3]
+        if m > self.max_persons:
+            raise ValueError(
+                f'{results.get("frame_dir", "a sample")}: {m} persons, '
+                f'FormatFramePoses(max_persons={self.max_persons}) keeps at '
+                f'most {self.max_persons}; raise max_persons')
+        score = results.get('keypoint_score')
+        score = (np.ones((m, n, v), np.float32) if score is None else
+                 np.asarray(score, np.float32))
+        out = np.full((n, self.max_persons, v, 3), np.nan, np.float32)
+        out[..., 2] = 0
+        out[:, :m, :, :2] = kp.transpose(1, 0, 2, 3)
+        out[:, :m, :, 2] = score.transpose(1, 0, 2)
+        results['keypoints'] = out
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(max_persons={self.max_persons})'

@@ -280,3 +280,52 @@ class MMUniformSampleFrames(UniformSampleFrames):
         if not isinstance(results.get('modality'), list):
             results['modality'] = list(self.clip_len)
         return results
+
+
+@TRANSFORMS.register_module()
+class ShareFrameInds(BaseTransform):
+    """Give several modalities the same sampled frames: ``frame_inds`` of a
+    single-modality sampler (e.g. mmaction2's ``SampleFrames(clip_len=8,
+    frame_interval=8)``, IntegralAction's) become ``{modality}_inds`` of
+    each, for :class:`MMDecode`, so that the RGB frames and the poses of a
+    clip are the same instants.
+
+    Required Keys:
+
+        - frame_inds ([num_clips * clip_len], int)
+        - clip_len (int)
+
+    Modified Keys:
+
+        - modality (the list of ``modalities``)
+        - clip_len (``{modality: clip_len}``)
+
+    Added Keys:
+
+        - ``{modality}_inds`` for each modality (a copy of frame_inds)
+
+    Args:
+        modalities (Sequence[str]): Defaults to ``('RGB', 'Pose')``.
+    """
+
+    def __init__(self, modalities=('RGB', 'Pose')) -> None:
+        if not modalities:
+            raise ValueError('ShareFrameInds needs at least one modality')
+        self.modalities = tuple(modalities)
+
+    def transform(self, results: Dict) -> Dict:
+        inds = np.asarray(results['frame_inds'])
+        clip_len = results['clip_len']
+        if isinstance(clip_len, dict):
+            raise ValueError(f'{results.get("frame_dir", "a sample")}: '
+                             'clip_len is already per modality '
+                             f'({clip_len}); ShareFrameInds follows a '
+                             'single-modality sampler')
+        for modality in self.modalities:
+            results[f'{modality}_inds'] = inds.copy()
+        results['modality'] = list(self.modalities)
+        results['clip_len'] = {m: clip_len for m in self.modalities}
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(modalities={self.modalities})'
