@@ -36,3 +36,15 @@ def shared_data():
         return path
 
     return get
+
+
+@pytest.fixture
+def quiet_model_init():
+    """mmengine's ``init_weights`` logs every parameter; a test that
+    initialises whole models asks for the log at WARNING meanwhile."""
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel('WARNING')
+    yield
+    logger.setLevel(level)

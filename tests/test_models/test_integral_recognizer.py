@@ -4,7 +4,6 @@ import pytest
 import torch
 from mmaction.structures import ActionDataSample
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmactx.models import gate_loss
@@ -12,17 +11,9 @@ from mmactx.registry import MODELS
 from mmactx.testing import load_script
 from mmactx.utils import InputError
 
+pytestmark = pytest.mark.usefixtures('quiet_model_init')
+
 T, K, SIZE = 8, 4, 112  # frames, classes, frame size (small for speed)
-
-
-@pytest.fixture(autouse=True)
-def quiet_init():
-    """init_weights logs every parameter; keep the test output short."""
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel('WARNING')
-    yield
-    logger.setLevel(level)
 
 
 def model_cfg(mode: str) -> dict:

@@ -2,22 +2,13 @@
 ResNet-18) and its pose-gated aggregator with the gate loss."""
 import pytest
 import torch
-from mmengine.logging import MMLogger
 from torch import nn
 
 from mmactx.models import PoseGatedAggregator, PoseResNetTSM, gate_loss
 
+pytestmark = pytest.mark.usefixtures('quiet_model_init')
+
 T = 8  # frames per clip
-
-
-@pytest.fixture(autouse=True)
-def quiet_init():
-    """init_weights logs every parameter; keep the test output short."""
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel('WARNING')
-    yield
-    logger.setLevel(level)
 
 
 def test_pose_backbone_is_tsm_resnet18_without_its_stem():

@@ -10,6 +10,32 @@ from mmactx.registry import TRANSFORMS
 DEFAULT_META_KEYS = ('img_shape', 'img_key', 'video_id', 'timestamp')
 
 
+def padded_poses(results: Dict, max_persons: int,
+                 packer: str) -> np.ndarray:
+    """A sample's poses as float32 [max_persons, T, V, 3] (x, y, score):
+    ``keypoint`` [M, T, V, 2+] and ``keypoint_score`` [M, T, V] (ones
+    where absent), the missing persons padded with NaN coordinates and
+    score 0, which the renderers draw as nothing.
+
+    Raises:
+        ValueError: the sample has more than ``max_persons`` persons (named
+            with the sample and ``packer``, the transform's name).
+    """
+    kp = np.asarray(results['keypoint'], np.float32)[..., :2]
+    m, t, v = kp.shape[:3]
+    if m > max_persons:
+        raise ValueError(
+            f'{results.get("frame_dir", "a sample")}: {m} persons, '
+            f'{packer}(max_persons={max_persons}) keeps at most '
+            f'{max_persons}; raise max_persons')
+    score = results.get('keypoint_score')
+    out = np.full((max_persons, t, v, 3), np.nan, np.float32)
+    out[..., 2] = 0
+    out[:m, ..., :2] = kp
+    out[:m, ..., 2] = 1 if score is None else np.asarray(score, np.float32)
+    return out
+
+
 @TRANSFORMS.register_module()
 class PackPoseClips(PackActionInputs):
     """Pack a sample's sampled, cropped and resized keypoints for
@@ -65,26 +91,14 @@ class PackPoseClips(PackActionInputs):
         self.max_persons = max_persons
 
     def transform(self, results: Dict) -> Dict:
-        kp = np.asarray(results['keypoint'], np.float32)[..., :2]
-        M, TT, V = kp.shape[:3]
-        if M > self.max_persons:
-            raise ValueError(
-                f'{results.get("frame_dir", "a sample")}: {M} persons, '
-                f'PackPoseClips(max_persons={self.max_persons}) keeps at '
-                f'most {self.max_persons}; raise max_persons')
-        score = results.get('keypoint_score')
-        score = (np.ones((M, TT, V), np.float32) if score is None else
-                 np.asarray(score, np.float32))
+        clips = padded_poses(results, self.max_persons, 'PackPoseClips')
+        TT, V = clips.shape[1:3]
         num_clips, clip_len = results['num_clips'], results['clip_len']
         if isinstance(clip_len, dict):  # multi-modal: {'RGB': .., 'Pose': ..}
             clip_len = clip_len['Pose']
         if num_clips * clip_len != TT:
             raise ValueError(f'{TT} frames are not num_clips {num_clips} x '
                              f'clip_len {clip_len}')
-        clips = np.full((self.max_persons, TT, V, 3), np.nan, np.float32)
-        clips[..., 2] = 0
-        clips[:M, ..., :2] = kp
-        clips[:M, ..., 2] = score
         clips = np.ascontiguousarray(
             clips.reshape(self.max_persons, num_clips, clip_len, V,
                           3).transpose(1, 0, 2, 3, 4))
@@ -138,21 +152,9 @@ class FormatFramePoses(BaseTransform):
         self.max_persons = max_persons
 
     def transform(self, results: Dict) -> Dict:
-        kp = np.asarray(results['keypoint'], np.float32)[..., :2]
-        m, n, v = kp.shape[:3]
-        if m > self.max_persons:
-            raise ValueError(
-                f'{results.get("frame_dir", "a sample")}: {m} persons, '
-                f'FormatFramePoses(max_persons={self.max_persons}) keeps at '
-                f'most {self.max_persons}; raise max_persons')
-        score = results.get('keypoint_score')
-        score = (np.ones((m, n, v), np.float32) if score is None else
-                 np.asarray(score, np.float32))
-        out = np.full((n, self.max_persons, v, 3), np.nan, np.float32)
-        out[..., 2] = 0
-        out[:, :m, :, :2] = kp.transpose(1, 0, 2, 3)
-        out[:, :m, :, 2] = score.transpose(1, 0, 2)
-        results['keypoints'] = out
+        poses = padded_poses(results, self.max_persons, 'FormatFramePoses')
+        results['keypoints'] = np.ascontiguousarray(
+            poses.transpose(1, 0, 2, 3))
         return results
 
     def __repr__(self) -> str:
