@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from mmactx.skeletons import COCO
-from mmactx.utils.fileio import atomic_path
+from mmactx.visualization import write_video
 from . import synthetic
 
 MOTIONS: Tuple[str, ...] = ('wave', 'clap', 'punch', 'squat')
@@ -183,21 +183,6 @@ def render_video(rng: np.random.Generator, pixels: np.ndarray,
     return frames
 
 
-def write_frames(path: str, frames: np.ndarray, fps: float = FPS) -> None:
-    """Write frames [T, h, w, 3] (uint8 BGR) to an mp4v video atomically."""
-    t, h, w = frames.shape[:3]
-    with atomic_path(path, suffix='.tmp.mp4') as tmp:
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                                 (w, h))
-        if not writer.isOpened():
-            raise RuntimeError(f'OpenCV cannot write {path} (mp4v)')
-        try:
-            for frame in frames:
-                writer.write(frame)
-        finally:
-            writer.release()
-
-
 def generate_video_sample(rng: np.random.Generator,
                           label: int,
                           frame_dir: str,
@@ -277,7 +262,7 @@ def generate_video_dataset(
         frame_dir = f'syn_{i:06d}'
         record, frames = generate_video_sample(clip.rng, clip.label,
                                                frame_dir, img_shape)
-        write_frames(osp.join(video_dir, f'{frame_dir}.mp4'), frames)
+        write_video(frames, osp.join(video_dir, f'{frame_dir}.mp4'), FPS)
         records.append(record)
         split[clip.split].append(frame_dir)
         if bar is not None:

@@ -8,10 +8,11 @@ import pytest
 import torch
 from mmengine.dataset import Compose
 
-from mmactx.datasets.synthetic_video import generate_video_sample, write_frames
+from mmactx.datasets.synthetic_video import FPS, generate_video_sample
 from mmactx.datasets.transforms import FormatFramePoses, ShareFrameInds
 from mmactx.registry import TRANSFORMS
 from mmactx.skeletons import COCO
+from mmactx.visualization import write_video
 
 
 def record(tmp_path):
@@ -20,7 +21,7 @@ def record(tmp_path):
     rec, frames = generate_video_sample(np.random.default_rng(0), 0, 'clip',
                                         num_frames=60, num_persons=1)
     path = str(tmp_path / 'clip.mp4')
-    write_frames(path, frames)
+    write_video(frames, path, FPS)
     return dict(rec, filename=path, start_index=0)
 
 
