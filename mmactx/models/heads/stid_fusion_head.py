@@ -2,8 +2,6 @@
 ``Fuse5``)."""
 from typing import Dict, Optional, Sequence, Tuple
 
-import torch
-from mmaction.evaluation import top_k_accuracy
 from mmaction.models.heads.base import BaseHead
 from mmaction.utils import SampleList
 from torch import Tensor, nn
@@ -105,26 +103,16 @@ class STIDFusionHead(BaseHead):
     def loss_by_feat(self, cls_scores: Dict[str, Tensor],
                      data_samples: SampleList) -> Dict[str, Tensor]:
         """``loss_{head}`` of every head (their sum is the training loss)
-        and the fused head's ``top{k}_acc``."""
-        labels = torch.stack([s.gt_label for s in data_samples]).view(-1)
+        and the fused head's ``top{k}_acc``, each by mmaction2's
+        ``BaseHead.loss_by_feat``."""
         losses = {}
         for name in self.head_names:
-            part = self.loss_by_scores(cls_scores[name], labels)
+            part = super().loss_by_feat(cls_scores[name], data_samples)
             losses[f'loss_{name}'] = part['loss_cls']
             if name == 'fused':
                 losses.update({k: v for k, v in part.items()
                                if k.endswith('_acc')})
         return losses
-
-    def loss_by_scores(self, cls_scores: Tensor,
-                       labels: Tensor) -> Dict[str, Tensor]:
-        """``loss_cls`` and ``top{k}_acc`` of one head's logits [N, K]."""
-        accs = top_k_accuracy(cls_scores.detach().cpu().numpy(),
-                              labels.detach().cpu().numpy(), self.topk)
-        out = {f'top{k}_acc': torch.tensor(a, device=cls_scores.device)
-               for k, a in zip(self.topk, accs)}
-        out['loss_cls'] = self.loss_cls(cls_scores, labels)
-        return out
 
     def predict_by_feat(self, cls_scores: Dict[str, Tensor],
                         data_samples: SampleList) -> SampleList:
