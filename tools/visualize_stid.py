@@ -25,7 +25,8 @@ from mmactx.datasets.transforms.stid import (DESCRIPTORS, STID_SPECS,
                                              descriptor_images,
                                              get_stid_spec, stid_matrices)
 from mmactx.utils.cli import InputError, check_input_files, run_cli
-from mmactx.utils.fileio import atomic_path, refuse_overwriting_inputs
+from mmactx.utils.fileio import refuse_overwriting_inputs
+from mmactx.visualization import write_image
 from mmactx.visualization.skeleton import layout_for
 
 TITLES = dict(gd='GD: graph', jdd='JDD: distances', add='ADD: motion',
@@ -122,9 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         names.append(f'{record["frame_dir"]}\n{text}\n'
                      f'{kp.shape[1]} frames, {bodies}')
     sheet = draw(rows, names, DESCRIPTORS, args.scale)
-    with atomic_path(args.out, suffix='.tmp.png') as tmp:
-        if not cv2.imwrite(tmp, sheet):
-            raise OSError(f'cannot write {args.out}')
+    write_image(sheet, args.out)
     print(f'wrote {args.out} ({len(chosen)} records x '
           f'{len(DESCRIPTORS)} descriptors)')
     return args.out

@@ -1,4 +1,5 @@
 """Drawing heatmap volumes and text, and writing videos atomically."""
+import os.path as osp
 from contextlib import contextmanager
 from typing import Iterator, Sequence, Tuple
 
@@ -79,6 +80,18 @@ def video_writer(path: str, fps: float,
             yield writer
         finally:
             writer.release()
+
+
+def write_image(image: np.ndarray, path: str) -> None:
+    """Write a BGR image atomically; the format follows the extension of
+    ``path`` (e.g. ``.png``).
+
+    Raises:
+        OSError: if OpenCV cannot write it.
+    """
+    with atomic_path(path, suffix='.tmp' + osp.splitext(path)[1]) as tmp:
+        if not cv2.imwrite(tmp, np.ascontiguousarray(image)):
+            raise OSError(f'OpenCV cannot write {path}')
 
 
 def write_video(frames: Sequence[np.ndarray], path: str,

@@ -25,14 +25,13 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-import cv2
-
 from mmactx.datasets.annotation_io import load_annotations
 from mmactx.datasets.transforms.stid import (DESCRIPTORS, STID_SPECS,
                                              descriptor_images,
                                              get_stid_spec, stid_matrices)
 from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import atomic_path
+from mmactx.visualization import write_image
 from mmactx.visualization.skeleton import layout_for
 
 
@@ -135,10 +134,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
             images = descriptor_images(matrices, args.descriptors,
                                        args.size)
             for k in todo:
-                with atomic_path(paths[k], suffix='.tmp.png') as tmp:
-                    # the images are RGB, cv2 writes BGR
-                    if not cv2.imwrite(tmp, images[k][..., ::-1]):
-                        raise OSError(f'cannot write {paths[k]}')
+                # the images are RGB, the writer takes BGR
+                write_image(images[k][..., ::-1], paths[k])
                 written.append(paths[k])
         bar.update()
     print(f'\n{args.out_dir}: {len(written)} images written, '
