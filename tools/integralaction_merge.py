@@ -74,13 +74,8 @@ def build_rgbpose(config: str,
             f'config {config} is not an IntegralAction rgb+pose config '
             f"(model type {model_cfg.get('type')!r}, mode "
             f"{model_cfg.get('mode')!r})")
-    from mmengine.registry import init_default_scope
-
-    from mmactx.registry import MODELS
-    from mmactx.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    init_default_scope(cfg.get('default_scope', 'mmactx'))
-    model = MODELS.build(model_cfg)
+    from mmactx.apis import init_recognizer
+    model = init_recognizer(cfg)
     for part in (model.aggregator, model.cls_head):
         part.init_weights()
     return model

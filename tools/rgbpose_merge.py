@@ -96,13 +96,8 @@ def build_rgbpose(config: str,
         raise InputError(f'config {config} is not an RGBPose-Conv3D config '
                          f'(its backbone is {backbone!r}, not '
                          "'RGBPoseConv3D')")
-    from mmengine.registry import init_default_scope
-
-    from mmactx.registry import MODELS
-    from mmactx.utils import register_all_modules
-    register_all_modules(init_default_scope=False)
-    init_default_scope(cfg.get('default_scope', 'mmactx'))
-    model = MODELS.build(cfg.model)
+    from mmactx.apis import init_recognizer
+    model = init_recognizer(cfg)
     # what training does before load_from; the backbone's own init_weights
     # (the recognizer's would log every parameter)
     model.backbone.init_weights()
