@@ -6,6 +6,7 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from mmactx.registry import MODELS
+from mmactx.rendering import PoseMapSpec, render_pose_maps
 from .necks import gate_loss
 
 MODES = ('rgb_only', 'pose_only', 'rgb+pose')
@@ -99,7 +100,6 @@ class IntegralActionRecognizer(BaseModel):
         self.cls_head = MODELS.build(cls_head)
         self.pose_map_spec = None
         if uses_pose:
-            from mmactx.rendering import PoseMapSpec
             self.pose_map_spec = PoseMapSpec(**pose_maps)
         if self.freeze_backbones:
             for backbone in (self.rgb_backbone, self.pose_backbone):
@@ -109,7 +109,6 @@ class IntegralActionRecognizer(BaseModel):
     def render(self, keypoints: Tensor) -> Tensor:
         """Pose maps [N x V x T, C, 56, 56] of keypoints [N, V x T, P, J,
         3] on their device."""
-        from mmactx.rendering import render_pose_maps
         maps = render_pose_maps(keypoints, self.pose_map_spec)
         return maps.flatten(0, 1)
 
