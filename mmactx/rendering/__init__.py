@@ -11,7 +11,7 @@ volume and call it. This package imports neither ``mmactx.datasets`` nor
 ``mmactx.models``.
 """
 from .pose_maps import (PAF_CHUNK_ELEMENTS, PoseMapSpec, flip_pose_maps,
-                        pose_map_ops, render_pose_maps)
+                        render_pose_maps)
 from .render import (keypoint_inputs, render_heatmaps, render_points,
                      render_segments)
 from .rules import (EPS, EXP_FLOOR, NUMPY_BUDGET, TORCH_CPU_BUDGET,
@@ -23,5 +23,5 @@ __all__ = [
     'RenderBudget', 'TORCH_CPU_BUDGET', 'TORCH_GPU_BUDGET', 'keypoint_inputs',
     'plan_limb_groups', 'render_heatmaps', 'render_points', 'render_segments',
     'size_splits', 'PAF_CHUNK_ELEMENTS', 'PoseMapSpec', 'flip_pose_maps',
-    'pose_map_ops', 'render_pose_maps'
+    'render_pose_maps'
 ]

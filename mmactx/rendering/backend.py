@@ -73,6 +73,29 @@ class NumpyOps:
         included."""
         np.maximum.at(flat, index, values)
 
+    @staticmethod
+    def zeros(shape: tuple, like: Array) -> Array:
+        return np.zeros(shape, dtype=np.float32)
+
+    @staticmethod
+    def clip_min_(x: Array, lo: float) -> Array:
+        return np.maximum(x, lo, out=x)
+
+    @staticmethod
+    def flatnonzero(x: Array) -> Array:
+        """Indices of the true items of a 1D bool array."""
+        return np.flatnonzero(x)
+
+    @staticmethod
+    def scatter_add(flat: Array, index: Array, values: Array) -> None:
+        """``flat[index] += values``, repeated indices included."""
+        np.add.at(flat, index, values)
+
+    @staticmethod
+    def repeat(x: Array, counts: Array) -> Array:
+        """Each item of 1D ``x`` repeated ``counts`` times."""
+        return np.repeat(x, counts)
+
 
 class TorchOps:
     """torch's spelling, on the device of the tensors given."""
@@ -120,6 +143,23 @@ class TorchOps:
 
     def scatter_max(self, flat: Array, index: Array, values: Array) -> None:
         flat.scatter_reduce_(0, index, values, 'amax')
+
+    def zeros(self, shape: tuple, like: Array) -> Array:
+        return self.xp.zeros(shape, dtype=self.xp.float32,
+                             device=like.device)
+
+    def clip_min_(self, x: Array, lo: float) -> Array:
+        return x.clamp_(min=lo)
+
+    def flatnonzero(self, x: Array) -> Array:
+        # a transfer to the host: the number of items
+        return self.xp.nonzero(x).reshape(-1)
+
+    def scatter_add(self, flat: Array, index: Array, values: Array) -> None:
+        flat.index_add_(0, index, values)
+
+    def repeat(self, x: Array, counts: Array) -> Array:
+        return self.xp.repeat_interleave(x, counts)
 
 
 NUMPY_OPS = NumpyOps()

@@ -60,7 +60,7 @@ import numpy as np
 
 from mmactx.skeletons import SkeletonLayout, get_layout
 
-from .backend import Array, NumpyOps, TorchOps, array_ops
+from .backend import Array, array_ops
 from .rules import finite_joints
 
 # Patch cells (drawn limbs x patch height x patch width) tested per PAF
@@ -167,69 +167,6 @@ class PoseMapSpec:
         return order, sign
 
 
-class _NumpyPoseOps(NumpyOps):
-    """numpy's spelling of the operations the backend lacks."""
-
-    @staticmethod
-    def zeros(shape: tuple, like: Array) -> Array:
-        return np.zeros(shape, dtype=np.float32)
-
-    @staticmethod
-    def clip_min_(x: Array, lo: float) -> Array:
-        return np.maximum(x, lo, out=x)
-
-    @staticmethod
-    def flatnonzero(x: Array) -> Array:
-        """Indices of the true items of a 1D bool array."""
-        return np.flatnonzero(x)
-
-    @staticmethod
-    def scatter_add(flat: Array, index: Array, values: Array) -> None:
-        """``flat[index] += values``, repeated indices included."""
-        np.add.at(flat, index, values)
-
-    @staticmethod
-    def repeat(x: Array, counts: Array) -> Array:
-        """Each item of 1D ``x`` repeated ``counts`` times."""
-        return np.repeat(x, counts)
-
-
-class _TorchPoseOps(TorchOps):
-    """torch's spelling of the operations the backend lacks."""
-
-    def zeros(self, shape: tuple, like: Array) -> Array:
-        return self.xp.zeros(shape, dtype=self.xp.float32,
-                             device=like.device)
-
-    def clip_min_(self, x: Array, lo: float) -> Array:
-        return x.clamp_(min=lo)
-
-    def flatnonzero(self, x: Array) -> Array:
-        # a transfer to the host: the number of items
-        return self.xp.nonzero(x).reshape(-1)
-
-    def scatter_add(self, flat: Array, index: Array, values: Array) -> None:
-        flat.index_add_(0, index, values)
-
-    def repeat(self, x: Array, counts: Array) -> Array:
-        return self.xp.repeat_interleave(x, counts)
-
-
-_NUMPY_POSE_OPS = _NumpyPoseOps()
-_torch_pose_ops = None
-
-
-def pose_map_ops(x: Array) -> Union[_NumpyPoseOps, _TorchPoseOps]:
-    """The backend's operations of ``x``'s library, plus ``zeros``,
-    ``clip_min_``, ``flatnonzero``, ``scatter_add`` and ``repeat``."""
-    if isinstance(array_ops(x), NumpyOps):
-        return _NUMPY_POSE_OPS
-    global _torch_pose_ops
-    if _torch_pose_ops is None:
-        _torch_pose_ops = _TorchPoseOps()
-    return _torch_pose_ops
-
-
 def _person_inputs(keypoints: Array, spec: PoseMapSpec
                    ) -> Tuple[Array, Array, Array]:
     """Grid coordinates and scores of the kept persons.
@@ -243,7 +180,7 @@ def _person_inputs(keypoints: Array, spec: PoseMapSpec
         joints) and scores (0 for non-finite joints and for the persons
         outside the frame's top-k).
     """
-    ops = pose_map_ops(keypoints)
+    ops = array_ops(keypoints)
     xp = ops.xp
     kp = ops.as_float(keypoints)
     score = kp[..., 2]
@@ -274,7 +211,7 @@ def _joint_heatmaps(u: Array, v: Array, score: Array, spec: PoseMapSpec,
         spec (PoseMapSpec): What to render.
         out (Array): float32 [N, C, H, W] output maps.
     """
-    ops = pose_map_ops(u)
+    ops = array_ops(u)
     xp = ops.xp
     h, w = spec.grid
     scale = -0.5 / (spec.sigma * spec.sigma)
@@ -307,7 +244,7 @@ def _limb_geometry(u: Array, v: Array, score: Array,
         ``>= score_thr`` and a non-zero length); flattened with the limb
         fastest.
     """
-    ops = pose_map_ops(u)
+    ops = array_ops(u)
     xp = ops.xp
     a = [limb[0] for limb in spec.limbs]
     b = [limb[1] for limb in spec.limbs]
@@ -333,7 +270,7 @@ def _window(lo: Array, hi: Array, margin: float,
     takes), clipped to ``[0, size)``. Returns int ``(first, count)``;
     ``count`` may be <= 0 (a window outside the grid).
     """
-    ops = pose_map_ops(lo)
+    ops = array_ops(lo)
     xp = ops.xp
     first = xp.clip(xp.floor(lo - margin - 0.5), 0, size - 1)
     last = xp.clip(xp.ceil(hi + margin - 0.5), -1, size - 1)
@@ -359,7 +296,7 @@ def _limb_pafs(u: Array, v: Array, score: Array, spec: PoseMapSpec,
         spec (PoseMapSpec): What to render.
         out (Array): float32 [N, C, H, W] output maps, PAF channels 0.
     """
-    ops = pose_map_ops(u)
+    ops = array_ops(u)
     xp = ops.xp
     h, w = spec.grid
     n, p = u.shape[:2]
@@ -451,7 +388,7 @@ def render_pose_maps(keypoints: Array, spec: PoseMapSpec) -> Array:
         raise ValueError(f'keypoints have {keypoints.shape[-2]} joints, '
                          f'layout {spec.layout.name!r} has '
                          f'{spec.num_joints}')
-    ops = pose_map_ops(keypoints)
+    ops = array_ops(keypoints)
     lead = tuple(keypoints.shape[:-3])
     kp = keypoints.reshape((int(np.prod(lead)), ) +
                            tuple(keypoints.shape[-3:]))
@@ -478,7 +415,7 @@ def flip_pose_maps(maps: Array, spec: PoseMapSpec) -> Array:
     Returns:
         Array: float32 [..., C, H, W], same library and device.
     """
-    ops = pose_map_ops(maps)
+    ops = array_ops(maps)
     order, sign = spec.flip_channels()
     sign = ops.from_host(np.asarray(sign, np.float32), maps)
     index = ops.from_host(np.asarray(order, np.intp), maps)
