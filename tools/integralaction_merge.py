@@ -2,17 +2,25 @@
 stage-2 checkpoints.
 
     python tools/integralaction_merge.py RGB.pth POSE.pth --out merged.pth \\
-        --config configs/integralaction/kinetics50_rgbpose.py [--seed 0]
+        [--config configs/integralaction/kinetics50_rgbpose.py] [--seed 0]
 
 ``RGB.pth`` is a checkpoint of an ``*_rgb_only.py`` config (stage 1),
 ``POSE.pth`` one of the ``*_pose_only.py`` config (stage 2); the output is
-the ``load_from`` of ``--config``'s training (stage 3). The rule is the
-authors' ``merge_rgb_only_pose_only.py``: the RGB stream (``rgb_backbone``)
-comes from RGB.pth, the pose stream (``pose_backbone``, its ``Pose2Feat``
-included) from POSE.pth; the single-stream classifiers are dropped, and the
-aggregator and the classifier start fresh, as ``--config``'s model
-initialises them under ``--seed``, so that the file is complete and
-``tools/train.py`` loads it strictly.
+the ``load_from`` of the stage-3 (``*_rgbpose.py``) training. The rule is
+the authors' ``merge_rgb_only_pose_only.py``: the RGB stream
+(``rgb_backbone``) comes from RGB.pth, the pose stream (``pose_backbone``,
+its ``Pose2Feat`` included) from POSE.pth; the single-stream classifiers
+are dropped, and the aggregator and the classifier start fresh, initialised
+under ``--seed``, so that the file is complete and ``tools/train.py`` loads
+it strictly.
+
+With ``--config`` (a stage-3 config) the fresh parts are its model's and
+every weight is checked against it. Without, they are the published stage
+3's (``PoseGatedAggregator`` with the gate and ``TSMHead``) at the widths
+and number of classes of RGB.pth, which fits every ``*_rgbpose.py`` config
+here; a stage-3 config with another aggregator or head needs ``--config``
+(``tools/train.py`` refuses a ``load_from`` that does not fit, naming the
+weights).
 
 Both checkpoints are loaded weights-only. A file that is not a checkpoint
 of its stage (the other stage's, a stage-3 one, another model's, another
@@ -44,8 +52,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('pose', help='checkpoint of the pose_only config')
     parser.add_argument('--out', required=True,
                         help='the merged checkpoint to write (.pth)')
-    parser.add_argument('--config', required=True,
-                        help='the rgb+pose config the output initialises')
+    parser.add_argument('--config', default=None,
+                        help='the rgb+pose config the output initialises '
+                        '(default: the published stage 3 at the widths and '
+                        'classes of the checkpoints)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of --config')
     parser.add_argument('--seed', type=int, default=0,
@@ -81,10 +91,12 @@ def build_rgbpose(config: str,
     return model
 
 
-def stream_weights(path: str, stage: str,
-                   expected: Dict[str, torch.Tensor]) -> Dict:
-    """The weights of one stage's checkpoint that the rgb+pose model takes
-    (its stream's backbone), checked against the model's.
+def stream_weights(path: str, stage: str, weights: Dict[str, torch.Tensor],
+                   expected: Optional[Dict[str, torch.Tensor]] = None
+                   ) -> Dict:
+    """The weights of one stage's checkpoint (``weights``, read from
+    ``path``) that the rgb+pose model takes (its stream's backbone),
+    checked against the model's (``expected``) when given.
 
     Raises:
         InputError: the file lacks the stream, holds the other stream
@@ -93,7 +105,6 @@ def stream_weights(path: str, stage: str,
     """
     prefix = STREAMS[stage]
     other = next(p for s, p in STREAMS.items() if s != stage)
-    weights = load_weights(path)
     hint = f'is it a checkpoint of the {stage} config? The order is RGB.pth ' \
         'POSE.pth'
     if any(k.startswith(other) for k in weights) or any(
@@ -101,6 +112,11 @@ def stream_weights(path: str, stage: str,
         raise InputError(f'{path} holds {other[:-1]} or aggregator weights: '
                          f'not a {stage} checkpoint ({hint})')
     mine = {k: v for k, v in weights.items() if k.startswith(prefix)}
+    if not mine:
+        raise InputError(f'{path} has no {prefix[:-1]} weights: not a '
+                         f'{stage} checkpoint ({hint})')
+    if expected is None:
+        return mine
     wanted = [k for k in expected if k.startswith(prefix)
               and not k.endswith('num_batches_tracked')]
     missing = [k for k in wanted if k not in mine]
@@ -118,17 +134,58 @@ def stream_weights(path: str, stage: str,
     return mine
 
 
+def published_fresh_parts(rgb_path: str, rgb: Dict[str, torch.Tensor]
+                          ) -> Dict[str, torch.Tensor]:
+    """The published stage 3's aggregator (gated, as wide as the streams'
+    features) and classifier (``TSMHead``, RGB.pth's number of classes),
+    freshly initialised, as ``aggregator.*`` and ``cls_head.*`` weights.
+
+    Raises:
+        InputError: RGB.pth has no ``TSMHead`` classifier to read the
+            number of classes and the feature width from.
+    """
+    from mmengine.registry import init_default_scope
+
+    from mmactx.registry import MODELS
+    fc = rgb.get('cls_head.fc_cls.weight')
+    if fc is None or fc.ndim != 2:
+        raise InputError(f'{rgb_path} has no cls_head.fc_cls.weight to take '
+                         'the number of classes from; give --config')
+    num_classes, channels = fc.shape
+    init_default_scope('mmactx')
+    parts = dict(
+        aggregator=MODELS.build(dict(type='PoseGatedAggregator',
+                                     in_channels=channels, channels=channels,
+                                     gated=True)),
+        cls_head=MODELS.build(dict(type='TSMHead', num_classes=num_classes,
+                                   in_channels=channels)))
+    fresh = OrderedDict()
+    for name, part in parts.items():
+        part.init_weights()
+        for key, value in part.state_dict().items():
+            fresh[f'{name}.{key}'] = value.detach().clone()
+    return fresh
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     """Merge, write ``--out`` atomically and say what was done."""
     args = parse_args(argv)
     check_stream_checkpoints({'rgb_only': args.rgb, 'pose_only': args.pose},
                              args.out)
     torch.manual_seed(args.seed)
-    model = build_rgbpose(args.config, args.cfg_options)
-    expected = model.state_dict()
+    expected = None
+    if args.config is not None:
+        expected = build_rgbpose(args.config, args.cfg_options).state_dict()
+    elif args.cfg_options:
+        raise InputError('--cfg-options changes --config, which is not given')
+    loaded = {stage: load_weights(path) for path, stage in
+              ((args.rgb, 'rgb_only'), (args.pose, 'pose_only'))}
     taken = {}
     for path, stage in ((args.rgb, 'rgb_only'), (args.pose, 'pose_only')):
-        taken.update(stream_weights(path, stage, expected))
+        taken.update(stream_weights(path, stage, loaded[stage], expected))
+    if expected is None:
+        expected = OrderedDict(taken)
+        expected.update(published_fresh_parts(args.rgb, loaded['rgb_only']))
     state, fresh = OrderedDict(), []
     for key, value in expected.items():
         if key in taken:
@@ -141,10 +198,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         initialised=fresh))
     with atomic_path(args.out) as tmp:
         torch.save(dict(state_dict=state, meta=meta), tmp)
+    parts = ('the aggregator and the classifier' if args.config else
+             'the published aggregator and classifier')
     print(f'{args.out}: {len(state)} weights, {len(taken)} from the two '
-          f'streams, {len(fresh)} as the model initialises them (seed '
-          f'{args.seed}: the aggregator and the classifier); train with '
-          f'--cfg-options load_from={args.out}')
+          f'streams, {len(fresh)} initialised (seed {args.seed}: {parts}); '
+          f'train with --cfg-options load_from={args.out}')
 
 
 if __name__ == '__main__':

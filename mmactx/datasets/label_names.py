@@ -1,6 +1,9 @@
-"""Label maps: plain text files of class names, line i naming label i."""
+"""Label maps: plain text files of class names, line i naming label i; and
+matching class names written differently (``Playing_Guitar`` / ``playing
+guitar``)."""
+import difflib
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from mmactx.utils.cli import InputError
 from mmactx.utils.fileio import atomic_write_text
@@ -37,3 +40,45 @@ def read_label_names(path: str,
 def write_label_names(path: str, names: Sequence[str]) -> None:
     """Write a label map atomically."""
     atomic_write_text(''.join(f'{n}\n' for n in names), path)
+
+
+def class_key(name: str) -> str:
+    """The form class names are compared in: lower case, ``_`` as a space,
+    runs of spaces as one (``'Playing_Guitar'`` -> ``'playing guitar'``)."""
+    return ' '.join(name.replace('_', ' ').lower().split())
+
+
+def class_index(names: Sequence[str], source: str) -> Dict[str, int]:
+    """``class_key(name) -> index`` of a class list.
+
+    Raises:
+        InputError: if two names of ``source`` have the same key (e.g.
+            ``'a_b'`` and ``'A b'``), naming both.
+    """
+    index: Dict[str, int] = {}
+    for i, name in enumerate(names):
+        first = index.setdefault(class_key(name), i)
+        if first != i:
+            raise InputError(
+                f'{source}: class names {names[first]!r} (line {first + 1}) '
+                f'and {name!r} (line {i + 1}) are the same class once case '
+                "and '_' / ' ' are ignored")
+    return index
+
+
+def closest_names(name: str, names: Sequence[str], n: int = 3) -> List[str]:
+    """Up to ``n`` names of ``names`` closest to ``name`` (difflib, on
+    :func:`class_key`), best first."""
+    by_key = {class_key(x): x for x in names}
+    hits = difflib.get_close_matches(class_key(name), list(by_key), n=n,
+                                     cutoff=0.5)
+    return [by_key[k] for k in hits]
+
+
+def unknown_class_message(name: str, what: str, names: Sequence[str],
+                          source: str) -> str:
+    """``"{what} 'x' is not a class of {source} (closest: ...)"``."""
+    close = closest_names(name, names)
+    hint = (f'closest: {", ".join(repr(c) for c in close)}'
+            if close else 'no close name')
+    return f'{what} {name!r} is not a class of {source} ({hint})'

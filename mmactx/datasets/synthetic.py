@@ -17,7 +17,8 @@ A clip holds one or two persons. Person 0 performs the labelled action; a
 second person, if any, stands beside it and performs the same action, an
 idle stance or another action. The label is always person 0's action.
 """
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 import numpy as np
 
@@ -327,14 +328,14 @@ _COCO_CHAINS = ((7, 9), (8, 10), (13, 15), (14, 16), (0, 1, 2, 3, 4), (9, ),
                 (10, ), (15, ), (16, ))
 
 
-def _project_coco2d(rng, cams, img_shape):
+def _project_coco2d(rng, cams, img_shape, zoom=1.0):
     """True image positions [M, T, 17, 2] (pixels, float64) of the COCO-17
     joints from camera coordinates [M, T, J, 3]: a hand-held camera that
-    keeps everyone in the image."""
+    keeps everyone in the image; ``zoom`` scales its focal length."""
     h, w = img_shape
     cams = cams[:, :, body.COCO_INDEX]
     t = cams.shape[1]
-    uv = rng.uniform(0.75, 1.1) * w * cams[..., :2] / cams[..., 2:]
+    uv = rng.uniform(0.75, 1.1) * zoom * w * cams[..., :2] / cams[..., 2:]
     # Hand-held camera: slow pan and zoom, independent of the action.
     k = np.arange(t)[:, None] - t / 2
     pan = rng.normal(0, 1.2, 2) * k * (rng.random() < 0.6)
@@ -417,11 +418,14 @@ def generate_scene(rng: np.random.Generator,
                    frame_dir: str = 'syn_000000',
                    img_shape: Tuple[int, int] = (480, 640),
                    num_frames: Optional[int] = None,
-                   num_persons: Optional[int] = None) -> Scene:
+                   num_persons: Optional[int] = None,
+                   zoom: float = 1.0) -> Scene:
     """Generate one clip: its record and its true joint positions.
 
     Takes the arguments of :func:`generate_sample`, which returns the same
-    record from the same ``rng`` state.
+    record from the same ``rng`` state, and ``zoom`` (coco2d): the camera's
+    focal length relative to the default (persons of about a third of the
+    image width), up to what keeps everyone in the image.
     """
     if layout not in LAYOUTS:
         raise ValueError(f'unknown layout {layout!r}; expected {LAYOUTS}')
@@ -446,7 +450,7 @@ def generate_scene(rng: np.random.Generator,
     if layout == 'ntu3d':
         record['keypoint'] = _render_ntu3d(rng, cams)
         return Scene(record, None)
-    pixels = _project_coco2d(rng, cams, img_shape)
+    pixels = _project_coco2d(rng, cams, img_shape, zoom)
     kp, score = _detect_coco2d(rng, pixels, cams, img_shape, elev)
     record.update(img_shape=tuple(img_shape), original_shape=tuple(img_shape),
                   keypoint=kp, keypoint_score=score)
@@ -534,11 +538,13 @@ class Clip(NamedTuple):
 
 def dataset_clips(num_per_class_train: int, num_per_class_val: int,
                   num_classes: Optional[int], available: int,
-                  seed: int) -> List[Clip]:
-    """The clips of a balanced synthetic dataset, in order: the train split
-    then the val split, the classes interleaved. Each clip has its own
-    generator seeded by ``(seed, split, label, index)``, so that a clip
-    does not depend on how many others are made.
+                  seed: int,
+                  more_splits: Sequence[Tuple[str, int]] = ()
+                  ) -> List[Clip]:
+    """The clips of a balanced synthetic dataset, in order: the train split,
+    the val split, then ``more_splits``, the classes interleaved. Each clip
+    has its own generator seeded by ``(seed, split number, label,
+    index)``, so that a clip does not depend on how many others are made.
 
     Args:
         num_per_class_train (int): Training clips per class.
@@ -547,6 +553,8 @@ def dataset_clips(num_per_class_train: int, num_per_class_val: int,
             None uses all ``available``.
         available (int): Number of classes of the dataset.
         seed (int): Non-negative seed.
+        more_splits (Sequence[tuple[str, int]]): Further splits, ``(name,
+            clips per class)`` each, numbered 2, 3, ... Defaults to none.
 
     Raises:
         ValueError: ``num_classes`` outside ``1..available``, or a negative
@@ -558,7 +566,8 @@ def dataset_clips(num_per_class_train: int, num_per_class_val: int,
                          f'{num_classes}')
     if seed < 0:
         raise ValueError(f'seed must be non-negative, got {seed}')
-    counts = (('train', num_per_class_train), ('val', num_per_class_val))
+    counts = (('train', num_per_class_train),
+              ('val', num_per_class_val)) + tuple(more_splits)
     return [Clip(name, label, np.random.default_rng([seed, split_id, label,
                                                      k]))
             for split_id, (name, count) in enumerate(counts)

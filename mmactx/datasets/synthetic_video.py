@@ -11,6 +11,12 @@ frames of a person drawn in random clothes on a random room, so the motion
 is harder for it than for a pose model. Neither stream alone can be right
 on every class; the two together can.
 
+The same scenes make IntegralAction's built-in data
+(:func:`generate_props_dataset`), where appearance misleads as in Mimetics:
+its classes are the motions, each done with its own prop (:data:`PROPS`)
+in ``train`` and ``val``, so an RGB model can learn the prop for the
+motion; in the ``mimed`` split every clip holds the prop of another class.
+
 Every clip is a video ``{frame_dir}.mp4`` (OpenCV mp4v, 30 frames/s) and an
 annotation record as :func:`mmactx.datasets.synthetic.generate_sample`
 writes it: COCO-17 detections with their noise, misses and scores, in the
@@ -20,7 +26,7 @@ object's size and shade, a second person without an object) are drawn
 independently of the class.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -54,8 +60,22 @@ _HEAD = tuple(_J[name] for name in ('nose', 'left_eye', 'right_eye',
                                     'left_ear', 'right_ear'))
 _ARMS = {side: (_J[f'{side}_elbow'], _J[f'{side}_wrist'])
          for side in ('left', 'right')}
+#: IntegralAction's synthetic classes (the motions) and the prop each is
+#: done with in ``train`` and ``val``
+PROPS: Dict[str, str] = dict(wave='ball', clap='stick', punch='box',
+                             squat='ring')
+#: ``(h, w)`` of IntegralAction's synthetic videos: square, so that its
+#: random crops of {1, .875, .75, .66} of the shorter side keep the person
+PROPS_IMG_SHAPE = (96, 96)
+#: the camera of IntegralAction's synthetic videos zooms in this much, so
+#: that the person fills most of the frame (as in Kinetics' videos)
+PROPS_ZOOM = 2.0
+#: the props are drawn this much larger than the held objects of
+#: :data:`CLASSES` (a guitar or a ball, not a pen)
+PROP_SCALE = 1.8
 # OpenCV hues (0-179) of the objects; the clothes take any hue
-_OBJECT_HUES = {'ball': (0, 12), 'stick': (95, 125)}
+_OBJECT_HUES = {'ball': (0, 12), 'stick': (95, 125), 'box': (22, 34),
+                'ring': (55, 80)}
 
 
 def _hsv_colour(rng: np.random.Generator, hue: Tuple[float, float],
@@ -134,9 +154,22 @@ def _draw_object(img: np.ndarray, uv: np.ndarray, held: str, side: str,
     """Draw the held object at the hand of one frame's person [17, 2];
     ``scale`` is its size in pixels."""
     hand, direction = _hand(uv, side)
+    centre = tuple(int(round(c)) for c in hand)
     if held == 'ball':
-        cv2.circle(img, tuple(int(round(c)) for c in hand),
-                   max(2, int(round(0.5 * scale))), colour, -1, cv2.LINE_AA)
+        cv2.circle(img, centre, max(2, int(round(0.5 * scale))), colour, -1,
+                   cv2.LINE_AA)
+        return
+    if held == 'ring':
+        cv2.circle(img, centre, max(2, int(round(0.6 * scale))), colour,
+                   max(1, int(round(0.15 * scale))), cv2.LINE_AA)
+        return
+    if held == 'box':  # a square turned with the forearm
+        across = np.array([-direction[1], direction[0]])
+        half = 0.45 * scale
+        corners = [hand + half * (a * direction + b * across)
+                   for a, b in ((-1, -1), (-1, 1), (1, 1), (1, -1))]
+        cv2.fillConvexPoly(img, np.round(corners).astype(np.int32), colour,
+                           cv2.LINE_AA)
         return
     # a stick held in the fist, across the forearm
     across = np.array([-direction[1], direction[0]]) * scale
@@ -148,7 +181,8 @@ def _draw_object(img: np.ndarray, uv: np.ndarray, held: str, side: str,
 
 def render_video(rng: np.random.Generator, pixels: np.ndarray,
                  img_shape: Tuple[int, int],
-                 held: Optional[str] = None) -> np.ndarray:
+                 held: Optional[str] = None,
+                 object_scale: float = 1.0) -> np.ndarray:
     """Draw a clip's persons in a room; person 0 holds ``held``.
 
     Args:
@@ -157,13 +191,17 @@ def render_video(rng: np.random.Generator, pixels: np.ndarray,
         pixels (np.ndarray): True joint positions [M, T, 17, 2] (COCO-17,
             pixels), e.g. :attr:`mmactx.datasets.synthetic.Scene.pixels`.
         img_shape (tuple[int, int]): ``(h, w)`` of the frames.
-        held (str, optional): A name of :data:`OBJECTS`, or None.
+        held (str, optional): An object: ``'ball'``, ``'stick'``,
+            ``'box'`` or ``'ring'``; None holds nothing.
+        object_scale (float): Size of the object relative to the default
+            (about a fifth of the person's height). Defaults to 1.
 
     Returns:
         np.ndarray: Frames [T, h, w, 3], uint8 BGR.
     """
-    if held is not None and held not in OBJECTS:
-        raise ValueError(f'unknown object {held!r}; expected {OBJECTS}')
+    if held is not None and held not in _OBJECT_HUES:
+        raise ValueError(f'unknown object {held!r}; expected one of '
+                         f'{tuple(_OBJECT_HUES)}')
     h, w = img_shape
     room = _room(rng, h, w)
     sizes = [_person_size(uv) for uv in pixels]
@@ -171,7 +209,7 @@ def render_video(rng: np.random.Generator, pixels: np.ndarray,
     side = 'left' if rng.random() < 0.5 else 'right'
     colour = _hsv_colour(rng, _OBJECT_HUES.get(held, (0, 180)), (200, 255),
                          (170, 255))
-    scale = sizes[0] * rng.uniform(0.17, 0.23)
+    scale = sizes[0] * rng.uniform(0.17, 0.23) * object_scale
     order = np.argsort(sizes)  # the nearer (larger) person is drawn last
     frames = np.empty((pixels.shape[1], h, w, 3), np.uint8)
     for t, frame in enumerate(frames):
@@ -181,6 +219,21 @@ def render_video(rng: np.random.Generator, pixels: np.ndarray,
             if m == 0 and held is not None:
                 _draw_object(frame, pixels[0, t], held, side, colour, scale)
     return frames
+
+
+def _scene_clip(rng: np.random.Generator, motion: str, held: Optional[str],
+                label: int, frame_dir: str, img_shape: Tuple[int, int],
+                num_frames: Optional[int], num_persons: Optional[int],
+                object_scale: float = 1.0,
+                zoom: float = 1.0) -> Tuple[Dict, np.ndarray]:
+    """A scene of ``motion`` (a class of the skeleton generator) drawn with
+    ``held`` in person 0's hand, recorded with ``label``."""
+    scene = synthetic.generate_scene(
+        rng, synthetic.CLASSES.index(motion), 'coco2d', frame_dir,
+        img_shape, num_frames, num_persons, zoom)
+    record = dict(scene.record, label=int(label))
+    return record, render_video(rng, scene.pixels, img_shape, held,
+                                object_scale)
 
 
 def generate_video_sample(rng: np.random.Generator,
@@ -211,11 +264,80 @@ def generate_video_sample(rng: np.random.Generator,
     if not 0 <= label < len(CLASSES):
         raise ValueError(f'label {label} outside 0..{len(CLASSES) - 1}')
     motion, held = divmod(label, len(OBJECTS))
-    scene = synthetic.generate_scene(
-        rng, synthetic.CLASSES.index(MOTIONS[motion]), 'coco2d', frame_dir,
-        img_shape, num_frames, num_persons)
-    record = dict(scene.record, label=int(label))
-    return record, render_video(rng, scene.pixels, img_shape, OBJECTS[held])
+    return _scene_clip(rng, MOTIONS[motion], OBJECTS[held], label, frame_dir,
+                       img_shape, num_frames, num_persons)
+
+
+def generate_props_sample(rng: np.random.Generator,
+                          label: int,
+                          frame_dir: str,
+                          mimed: bool = False,
+                          num_classes: int = len(PROPS),
+                          img_shape: Tuple[int, int] = PROPS_IMG_SHAPE,
+                          num_frames: Optional[int] = None,
+                          num_persons: Optional[int] = None
+                          ) -> Tuple[Dict, np.ndarray]:
+    """Generate one clip of IntegralAction's synthetic classes (the motions
+    of :data:`PROPS`).
+
+    Args:
+        rng (np.random.Generator): Random source; the clip is a pure
+            function of its state.
+        label (int): Class, an index into ``tuple(PROPS)``.
+        frame_dir (str): Record id (and video name).
+        mimed (bool): Hold the prop of another of the first
+            ``num_classes`` classes (drawn at random), instead of the
+            class's own. Defaults to False.
+        num_classes (int): Classes in use (the props ``mimed`` draws
+            from). Defaults to all 4.
+        img_shape (tuple[int, int]): ``(h, w)`` of the video.
+        num_frames (int, optional): Clip length T; None draws 40 to 120.
+        num_persons (int, optional): 1 or 2; None draws 2 with p = 0.3.
+
+    Returns:
+        tuple[dict, np.ndarray]: The record (``label`` an index into
+        ``tuple(PROPS)``) and its frames [T, h, w, 3], uint8 BGR.
+    """
+    motions = tuple(PROPS)
+    if not 1 <= num_classes <= len(motions):
+        raise ValueError(f'num_classes must be in 1..{len(motions)}, got '
+                         f'{num_classes}')
+    if not 0 <= label < num_classes:
+        raise ValueError(f'label {label} outside 0..{num_classes - 1}')
+    held = PROPS[motions[label]]
+    if mimed:
+        if num_classes < 2:
+            raise ValueError('a mimed clip holds another class\'s prop: '
+                             'num_classes must be at least 2')
+        others = [c for c in range(num_classes) if c != label]
+        held = PROPS[motions[others[rng.integers(len(others))]]]
+    return _scene_clip(rng, motions[label], held, label, frame_dir,
+                       img_shape, num_frames, num_persons, PROP_SCALE,
+                       PROPS_ZOOM)
+
+
+def _write_dataset(clips: List[synthetic.Clip], video_dir: str,
+                   make: Callable[[synthetic.Clip, str],
+                                  Tuple[Dict, np.ndarray]],
+                   progress: bool) -> Tuple[List[Dict], Dict[str, List[str]]]:
+    """Generate the clips in order (frame_dirs ``syn_000000``, ...) with
+    ``make(clip, frame_dir)``, writing each video atomically to
+    ``{video_dir}/{frame_dir}.mp4``."""
+    bar = None
+    if progress:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(len(clips))
+    records: List[Dict] = []
+    split: Dict[str, List[str]] = {}
+    for i, clip in enumerate(clips):
+        frame_dir = f'syn_{i:06d}'
+        record, frames = make(clip, frame_dir)
+        write_video(frames, osp.join(video_dir, f'{frame_dir}.mp4'), FPS)
+        records.append(record)
+        split.setdefault(clip.split, []).append(frame_dir)
+        if bar is not None:
+            bar.update()
+    return records, split
 
 
 def generate_video_dataset(
@@ -252,19 +374,48 @@ def generate_video_dataset(
     """
     clips = synthetic.dataset_clips(num_per_class_train, num_per_class_val,
                                     num_classes, len(CLASSES), seed)
-    bar = None
-    if progress:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(clips))
-    records: List[Dict] = []
-    split: Dict[str, List[str]] = {'train': [], 'val': []}
-    for i, clip in enumerate(clips):
-        frame_dir = f'syn_{i:06d}'
-        record, frames = generate_video_sample(clip.rng, clip.label,
-                                               frame_dir, img_shape)
-        write_video(frames, osp.join(video_dir, f'{frame_dir}.mp4'), FPS)
-        records.append(record)
-        split[clip.split].append(frame_dir)
-        if bar is not None:
-            bar.update()
-    return records, split
+    records, split = _write_dataset(
+        clips, video_dir, lambda clip, frame_dir: generate_video_sample(
+            clip.rng, clip.label, frame_dir, img_shape), progress)
+    return records, {name: split.get(name, []) for name in ('train', 'val')}
+
+
+def generate_props_dataset(
+        num_per_class_train: int,
+        num_per_class_val: int,
+        num_per_class_mimed: int,
+        video_dir: str,
+        seed: int = 0,
+        img_shape: Tuple[int, int] = PROPS_IMG_SHAPE,
+        num_classes: Optional[int] = None,
+        progress: bool = False) -> Tuple[List[Dict], Dict[str, List[str]]]:
+    """Generate IntegralAction's built-in data: the motions of
+    :data:`PROPS`, each with its own prop in ``train`` and ``val`` and with
+    another class's prop in ``mimed`` (:func:`generate_props_sample`), one
+    video per record in ``video_dir``, written atomically.
+
+    Args:
+        num_per_class_train (int): Training clips per class.
+        num_per_class_val (int): Validation clips per class (own props).
+        num_per_class_mimed (int): Clips per class of the ``mimed`` split.
+        video_dir (str): Folder of the videos (made if absent).
+        seed (int): Non-negative seed. Defaults to 0.
+        img_shape (tuple[int, int]): ``(h, w)`` of the videos.
+        num_classes (int, optional): Use the first ``num_classes`` (at
+            least 2) classes; None uses all 4. Defaults to None.
+        progress (bool): Show a progress bar. Defaults to False.
+
+    Returns:
+        tuple[list[dict], dict]: The records and ``{'train': [...], 'val':
+        [...], 'mimed': [...]}`` of frame_dirs.
+    """
+    n_cls = len(PROPS) if num_classes is None else num_classes
+    clips = synthetic.dataset_clips(
+        num_per_class_train, num_per_class_val, n_cls, len(PROPS), seed,
+        more_splits=[('mimed', num_per_class_mimed)])
+    records, split = _write_dataset(
+        clips, video_dir, lambda clip, frame_dir: generate_props_sample(
+            clip.rng, clip.label, frame_dir, clip.split == 'mimed', n_cls,
+            img_shape), progress)
+    return records, {name: split.get(name, [])
+                     for name in ('train', 'val', 'mimed')}

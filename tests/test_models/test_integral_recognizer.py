@@ -162,6 +162,22 @@ def test_merge_builds_the_stage3_start(tmp_path):
         merged['state_dict']['cls_head.fc_cls.weight'],
         singles['rgb_backbone']['state_dict']['cls_head.fc_cls.weight'])
 
+    # without --config: the published aggregator and classifier, at the
+    # checkpoints' widths and classes, so the model loads it strictly too
+    plain = str(tmp_path / 'plain.pth')
+    tool.main([rgb, pose, '--out', plain])
+    plain_state = torch.load(plain, weights_only=True)['state_dict']
+    model.load_state_dict(plain_state, strict=True)
+    for key, value in plain_state.items():
+        if not key.startswith(('aggregator.', 'cls_head.')):
+            torch.testing.assert_close(value, merged['state_dict'][key],
+                                       rtol=0, atol=0)
+    head_only = tmp_path / 'head_only.pth'
+    torch.save(dict(state_dict={'cls_head.fc_cls.weight': torch.zeros(K, 512)
+                                }), str(head_only))
+    with pytest.raises(InputError, match='no rgb_backbone weights'):
+        tool.main([str(head_only), pose, '--out', str(tmp_path / 'z.pth')])
+
     with pytest.raises(InputError, match='not a rgb_only checkpoint'):
         tool.main([pose, rgb, '--out', str(tmp_path / 'x.pth'), '--config',
                    str(config)])

@@ -9,15 +9,19 @@ Examples::
         data/synthetic_rgbpose/coco2d.pkl \\
         --videos data/synthetic_rgbpose/videos \\
         --label-map data/synthetic_rgbpose/label_map.txt
+    python tools/data/generate_synthetic.py \\
+        data/synthetic_props/coco2d.pkl --mimed-per-class 10 \\
+        --videos data/synthetic_props/videos \\
+        --label-map data/synthetic_props/label_map.txt
 
-The file has the splits ``train`` and ``val``; see
+The file has the splits ``train`` and ``val`` (and ``mimed``); see
 :mod:`mmactx.datasets.synthetic` for the motions and the record fields, and
 :mod:`mmactx.datasets.synthetic_video` for the videos and their classes
 (motions with held objects).
 """
 import argparse
 import time
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from mmactx.datasets import synthetic_video
 from mmactx.datasets.annotation_io import save_annotations
@@ -52,11 +56,29 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'motions with a held object (e.g. wave_ball, '
                         'wave_stick), and each clip is also a video '
                         'DIR/<frame_dir>.mp4 (coco2d only)')
+    parser.add_argument('--mimed-per-class', type=int, default=None,
+                        metavar='N',
+                        help='with --videos, make IntegralAction\'s data '
+                        f'instead: its {len(synthetic_video.PROPS)} classes '
+                        'are the motions, each done with its own prop ('
+                        + ', '.join(f'{m}: {p}' for m, p in
+                                    synthetic_video.PROPS.items())
+                        + ') in train and val, plus a split "mimed" of N '
+                        'clips per class that hold another class\'s prop, '
+                        'where appearance misleads')
     args = parser.parse_args(argv)
+    if args.mimed_per_class is not None:
+        if args.videos is None:
+            parser.error('--mimed-per-class needs --videos')
+        if args.mimed_per_class < 1:
+            parser.error('--mimed-per-class must be at least 1')
+        if args.num_classes == 1:
+            parser.error('--mimed-per-class needs at least 2 classes (a '
+                         'mimed clip holds another class\'s prop)')
     if args.videos is not None and args.layout != 'coco2d':
         parser.error('--videos needs --layout coco2d (the videos show the '
                      'COCO-17 detections\' persons)')
-    num_classes = len(synthetic_video.CLASSES if args.videos else CLASSES)
+    num_classes = len(classes_of(args))
     if args.train_per_class < 1 or args.val_per_class < 0:
         parser.error('need --train-per-class >= 1 and --val-per-class >= 0')
     if args.seed < 0:
@@ -67,19 +89,30 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+def classes_of(args: argparse.Namespace) -> Sequence[str]:
+    """The classes of the dataset the arguments ask for."""
+    if args.mimed_per_class is not None:
+        return tuple(synthetic_video.PROPS)
+    return synthetic_video.CLASSES if args.videos else CLASSES
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     refuse_overwriting_inputs([args.out] + [args.label_map] * bool(
         args.label_map), [])
     start = time.perf_counter()
-    if args.videos:
-        classes = synthetic_video.CLASSES[:args.num_classes]
+    classes = classes_of(args)[:args.num_classes]
+    if args.mimed_per_class is not None:
+        annotations, split = synthetic_video.generate_props_dataset(
+            args.train_per_class, args.val_per_class, args.mimed_per_class,
+            args.videos, args.seed, num_classes=len(classes), progress=True)
+        what = f'{args.layout} clips with videos in {args.videos}'
+    elif args.videos:
         annotations, split = synthetic_video.generate_video_dataset(
             args.train_per_class, args.val_per_class, args.videos,
             args.seed, num_classes=len(classes), progress=True)
         what = f'{args.layout} clips with videos in {args.videos}'
     else:
-        classes = CLASSES[:args.num_classes]
         annotations, split = generate_dataset(args.train_per_class,
                                               args.val_per_class,
                                               args.layout, args.seed,
@@ -88,9 +121,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     save_annotations(args.out, annotations, split, num_classes=len(classes))
     if args.label_map:
         write_label_names(args.label_map, classes)
-    print(f'wrote {len(annotations)} {what} ({len(split["train"])} train, '
-          f'{len(split["val"])} val, {len(classes)} classes, seed '
-          f'{args.seed}) to {args.out} in '
+    counts = ', '.join(f'{len(names)} {name}' for name, names in
+                       split.items())
+    print(f'wrote {len(annotations)} {what} ({counts}, {len(classes)} '
+          f'classes, seed {args.seed}) to {args.out} in '
           f'{time.perf_counter() - start:.2f} s')
 
 

@@ -7,8 +7,10 @@ arguments, same results, tested against mmaction2 1.2.0; numpy 2). mmaction2's
 keypoint-aware ``Resize``, ``RandomResizedCrop``, ``CenterCrop``, ``Flip``,
 ``FormatShape`` and ``PackActionInputs`` work on numpy 2 and are cheap on
 keypoints, so configs use them as they are (found through the parent
-registry).
+registry); mmactx's ``Flip`` is mmaction2's plus ``layout=``, the left and
+right joints of a named skeleton.
 """
+from .flip import Flip
 from .formatting import FormatFramePoses, PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import MMCompact, PoseCompact, PoseDecode
@@ -29,5 +31,5 @@ __all__ = [
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
     'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform',
     'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors',
-    'GeneratePoseMaps', 'ShareFrameInds', 'FormatFramePoses'
+    'GeneratePoseMaps', 'ShareFrameInds', 'FormatFramePoses', 'Flip'
 ]
