@@ -76,7 +76,7 @@ test_dataloader = dict(
     num_workers=2, persistent_workers=False,
     dataset=dict(dataset, split=splits['test'], pipeline=test_pipeline))
 
-max_epochs = 12
+max_epochs = 16
 train_cfg = dict(max_epochs=max_epochs, val_interval=4)
 param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0, T_max=max_epochs,

@@ -8,7 +8,10 @@ from mmactx.datasets import load_annotations
 from mmactx.datasets.annotation_io import check_record
 from mmactx.datasets.synthetic import generate_scene
 from mmactx.datasets.synthetic_video import (CLASSES, IMG_SHAPE, MOTIONS,
-                                             OBJECTS, generate_video_dataset,
+                                             OBJECTS, PROPS,
+                                             generate_props_dataset,
+                                             generate_props_sample,
+                                             generate_video_dataset,
                                              generate_video_sample,
                                              render_video)
 from mmactx.skeletons import COCO
@@ -72,7 +75,8 @@ def _object_pixels(held, seed=4):
 
 
 @pytest.mark.parametrize('held,hue', [('ball', (0, 12)),
-                                      ('stick', (95, 125))])
+                                      ('stick', (95, 125)),
+                                      ('box', (22, 34)), ('ring', (55, 80))])
 def test_object_is_drawn_in_a_hand(held, hue):
     frames, plain, joints = _object_pixels(held)
     height = np.median(np.ptp(joints[..., 1], axis=1))
@@ -143,3 +147,76 @@ def test_cli_videos(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli.main([str(out), '--videos', str(videos), '--num-classes', '9'])
     assert '--num-classes must be in 1..8' in capsys.readouterr().err
+
+
+PROP_HUES = {'ball': (0, 12), 'stick': (95, 125), 'box': (22, 34),
+             'ring': (55, 80)}
+
+
+def held_prop(frames: np.ndarray) -> str:
+    """The prop whose hue most of a clip's vivid pixels have (the props are
+    drawn at saturation >= 200; clothes and rooms below 160)."""
+    hsv = cv2.cvtColor(frames.reshape(-1, frames.shape[2], 3),
+                       cv2.COLOR_BGR2HSV).reshape(-1, 3)
+    vivid = hsv[(hsv[:, 1] >= 190) & (hsv[:, 2] >= 160), 0].astype(int)
+    counts = {prop: int(((vivid >= lo) & (vivid <= hi)).sum())
+              for prop, (lo, hi) in PROP_HUES.items()}
+    return max(counts, key=counts.get)
+
+
+def test_props_classes_hold_their_prop_and_mimed_another():
+    motions = tuple(PROPS)
+    assert motions == MOTIONS
+    for label, motion in enumerate(motions):
+        for seed in range(3):
+            rng = np.random.default_rng([seed, label])
+            record, frames = generate_props_sample(rng, label, 'x')
+            assert record['label'] == label
+            assert held_prop(frames) == PROPS[motion]
+            _, mimed = generate_props_sample(np.random.default_rng(
+                [seed, label]), label, 'x', mimed=True)
+            assert held_prop(mimed) in set(PROPS.values()) - {PROPS[motion]}
+    # with 2 classes, a mimed clip holds the other one's prop
+    _, frames = generate_props_sample(np.random.default_rng(0), 1, 'x',
+                                      mimed=True, num_classes=2)
+    assert held_prop(frames) == PROPS[motions[0]]
+    with pytest.raises(ValueError, match='label 2 outside 0..1'):
+        generate_props_sample(np.random.default_rng(0), 2, 'x',
+                              num_classes=2)
+    with pytest.raises(ValueError, match='num_classes must be at least 2'):
+        generate_props_sample(np.random.default_rng(0), 0, 'x', mimed=True,
+                              num_classes=1)
+
+
+def test_props_dataset_and_cli(tmp_path, capsys):
+    records, split = generate_props_dataset(1, 1, 2, str(tmp_path / 'v'),
+                                            num_classes=2)
+    assert [len(split[s]) for s in ('train', 'val', 'mimed')] == [2, 2, 4]
+    by_name = {r['frame_dir']: r for r in records}
+    assert sorted(by_name[n]['label'] for n in split['mimed']) == [0, 0, 1,
+                                                                   1]
+    assert len(list((tmp_path / 'v').glob('*.mp4'))) == 8
+    # a clip does not depend on how many others are made
+    more, _ = generate_props_dataset(2, 1, 2, str(tmp_path / 'w'),
+                                     num_classes=2)
+    np.testing.assert_array_equal(more[0]['keypoint'],
+                                  records[0]['keypoint'])
+
+    cli = load_script('tools/data/generate_synthetic.py')
+    out, labels = tmp_path / 'props.pkl', tmp_path / 'labels.txt'
+    cli.main([str(out), '--videos', str(tmp_path / 'videos'),
+              '--train-per-class', '1', '--val-per-class', '1',
+              '--mimed-per-class', '1', '--label-map', str(labels)])
+    assert labels.read_text().splitlines() == list(PROPS)
+    mimed = load_annotations(str(out), split='mimed', num_classes=4)
+    assert sorted(r['label'] for r in mimed) == [0, 1, 2, 3]
+    assert '(4 train, 4 val, 4 mimed, 4 classes' in capsys.readouterr().out
+    for argv, error in (
+            (['--mimed-per-class', '2'], '--mimed-per-class needs --videos'),
+            (['--videos', 'v', '--mimed-per-class', '0'],
+             '--mimed-per-class must be at least 1'),
+            (['--videos', 'v', '--mimed-per-class', '1', '--num-classes',
+              '1'], 'needs at least 2 classes')):
+        with pytest.raises(SystemExit):
+            cli.main([str(out)] + argv)
+        assert error in capsys.readouterr().err

@@ -110,3 +110,43 @@ def test_gate_loss_is_minus_lambda_log_g():
         gate_loss(g, 5.0),
         5.0 * nn.functional.binary_cross_entropy(g, torch.ones_like(g)))
     assert torch.isfinite(gate_loss(torch.zeros(2, 2), 1.5))  # floored
+
+
+def torchvision_names(state: dict) -> dict:
+    """mmaction2 ResNet weights under torchvision's names (``conv1.weight``,
+    ``bn1.*``, ``layer1.0.bn2.*``, ``layer2.0.downsample.0.weight``, ...),
+    as in the ImageNet file ``resnet18-f37072fd.pth``."""
+    out = {}
+    for key, value in state.items():
+        if key.endswith('num_batches_tracked'):
+            continue
+        name = key.replace('downsample.conv.', 'downsample.0.')
+        name = name.replace('downsample.bn.', 'downsample.1.')
+        for i in (1, 2):
+            name = name.replace(f'conv{i}.conv.', f'conv{i}.')
+            name = name.replace(f'conv{i}.bn.', f'bn{i}.')
+        out[name] = value.clone()
+    out['fc.weight'], out['fc.bias'] = torch.zeros(1000, 512), torch.zeros(
+        1000)
+    return out
+
+
+def test_rgb_stream_starts_from_a_torchvision_imagenet_file(tmp_path):
+    """The published initialisation without torchvision: the configs' RGB
+    backbone with ``pretrained=<torchvision ResNet-18 file>`` and
+    ``pretrained2d=True`` takes every convolution and BatchNorm of it."""
+    from mmaction.models.backbones import ResNet, ResNetTSM
+    torch.manual_seed(3)
+    imagenet = ResNet(18, pretrained=None)
+    for param in imagenet.state_dict().values():
+        if param.is_floating_point():
+            param.uniform_(-1, 1)
+    path = str(tmp_path / 'resnet18-f37072fd.pth')
+    torch.save(torchvision_names(imagenet.state_dict()), path)
+    rgb = ResNetTSM(18, num_segments=T, shift_div=4, shift_place='blockres',
+                    pretrained=path, pretrained2d=True)
+    rgb.init_weights()
+    loaded = {k.replace('.net', ''): v for k, v in rgb.state_dict().items()}
+    for key, value in imagenet.state_dict().items():
+        if not key.endswith('num_batches_tracked'):
+            torch.testing.assert_close(loaded[key], value, rtol=0, atol=0)

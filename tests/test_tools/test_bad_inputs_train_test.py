@@ -201,11 +201,18 @@ def test_ann_file_option_works_for_every_config(config, tmp_path):
     ann = tmp_path / 'mine.pkl'
     ann.write_bytes(b'')
     args = train.parse_args([config, '--ann-file', str(ann)])
-    cfg = train.merge_args(Config.fromfile(config), args)
-    found = dataset_ann_files(cfg, LOADERS)
-    assert found and set(found.values()) == {str(ann)}
-    loaders = {k.split('.')[0] for k in found}
-    assert loaders >= {'train_dataloader', 'test_dataloader'}
+    if osp.basename(config).startswith('mimetics50_'):
+        # a test-only set: the model trains on Kinetics50 and tests on
+        # Mimetics50, two files that one --ann-file cannot both replace
+        with pytest.raises(InputError, match='the datasets read different '
+                           'files'):
+            train.merge_args(Config.fromfile(config), args)
+    else:
+        cfg = train.merge_args(Config.fromfile(config), args)
+        found = dataset_ann_files(cfg, LOADERS)
+        assert found and set(found.values()) == {str(ann)}
+        loaders = {k.split('.')[0] for k in found}
+        assert loaders >= {'train_dataloader', 'test_dataloader'}
 
     args = test.parse_args([config, 'x.pth', '--ann-file', str(ann)])
     cfg = test.merge_args(Config.fromfile(config), args)

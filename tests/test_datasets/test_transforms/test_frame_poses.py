@@ -1,6 +1,7 @@
 """Frames and poses of the same sampled instants (ShareFrameInds) packed
 per frame (FormatFramePoses), through mmaction2's keypoint-aware crops and
 flips: the data side of IntegralAction."""
+import copy
 import random
 
 import numpy as np
@@ -98,3 +99,23 @@ def test_refusals():
                        r'max_persons=3\)'):
         FormatFramePoses(3)(dict(frame_dir='x',
                                  keypoint=np.zeros((4, 2, 17, 2))))
+
+
+def test_flip_takes_the_left_and_right_joints_of_a_layout():
+    from mmaction.datasets.transforms import Flip as MMActionFlip
+    kp = np.random.default_rng(0).uniform(0, 50, (2, 3, 17, 2))
+    results = dict(keypoint=kp.astype(np.float32), img_shape=(60, 60),
+                   modality='Pose',
+                   keypoint_score=np.ones((2, 3, 17), np.float32))
+    ours = TRANSFORMS.build(dict(type='Flip', flip_ratio=1, layout='coco'))
+    theirs = MMActionFlip(flip_ratio=1, left_kp=COCO.left,
+                          right_kp=COCO.right)
+    a, b = ours(copy.deepcopy(results)), theirs(copy.deepcopy(results))
+    np.testing.assert_array_equal(a['keypoint'], b['keypoint'])
+    # every frame and person: left and right swapped, x mirrored
+    np.testing.assert_allclose(a['keypoint'][..., COCO.left[0], 0],
+                               60 - kp[..., COCO.right[0], 0], atol=1e-4)
+    assert "layout='coco'" in repr(ours)
+    with pytest.raises(ValueError, match='layout or left_kp/right_kp'):
+        TRANSFORMS.build(dict(type='Flip', layout='coco', left_kp=[1],
+                              right_kp=[2]))
