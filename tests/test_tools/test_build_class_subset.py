@@ -109,3 +109,34 @@ def test_errors(files):
                        r"field 'label': 6 is outside the 6 classes"):
         run(big, label_map, classes, out)
     assert not out.exists()
+
+
+def test_label_map_from_the_kinetics_release_label_file(files):
+    """The release's kinetics_train_label.json names the classes of its
+    videos: a user with only a class list can build the subset."""
+    import json
+
+    from mmactx.datasets.converters.kinetics import release_class_names
+    tmp_path, ann, label_map, classes = files
+    release = tmp_path / 'kinetics_train_label.json'
+    release.write_text(json.dumps({
+        f'vid{i}': dict(has_skeleton=True, label=name, label_index=i)
+        for i, name in enumerate(FULL) if name != 'air drumming'}))
+    names = release_class_names(str(release))
+    assert names[1] == '(label 1: no video)'
+    assert names[:1] + names[2:] == FULL[:1] + FULL[2:]
+    run(ann, release, classes, tmp_path / 'from_json.pkl')
+    run(ann, label_map, classes, tmp_path / 'from_txt.pkl')
+    a = safe_load_pickle(str(tmp_path / 'from_json.pkl'))
+    b = safe_load_pickle(str(tmp_path / 'from_txt.pkl'))
+    assert a['split'] == b['split']
+    assert [r['label'] for r in a['annotations']] == [
+        r['label'] for r in b['annotations']]
+
+    release = tmp_path / 'kinetics_val_label.json'
+    release.write_text(json.dumps({
+        'x': dict(label='archery', label_index=2),
+        'y': dict(label='bowling', label_index=2)}))
+    with pytest.raises(InputError, match="label_index 2 is named both "
+                       "'archery' and 'bowling'"):
+        release_class_names(str(release))

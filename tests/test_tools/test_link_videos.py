@@ -93,7 +93,7 @@ def test_link(dataset, capsys):
     assert summary['padded'] == 1 and summary['same'] == 1
     assert sorted(summary['dropped']) == ['broken', 'missing']
     report = (tmp_path / 'out' / 'linked_report.txt').read_text()
-    assert 'dropped: 2' in report
+    assert 'converted: 3' in report and 'skipped: 2' in report
     assert 'missing\tno_video' in report
     assert 'broken\tunreadable_video' in report
     splits = safe_load_pickle(str(out))['split']

@@ -35,10 +35,11 @@ from mmactx.testing.benchmarking import (loadavg, mmaction_numpy2_compat,
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 JOINT_CONFIG = osp.join(ROOT, 'configs', 'posec3d', 'ntu60_xsub_joint.py')
 LIMB_CONFIG = osp.join(ROOT, 'configs', 'posec3d', 'ntu60_xsub_limb.py')
-# The transforms mmactx re-implements; every other step (Resize, Flip,
+# The transforms mmactx registers under mmaction2's names: re-implemented,
+# or (Flip) mmaction2's with a layout option; every other step (Resize,
 # FormatShape, ...) is mmaction2's own in both pipelines.
 REPLACED = ('UniformSampleFrames', 'PoseDecode', 'PoseCompact',
-            'GeneratePoseTarget')
+            'GeneratePoseTarget', 'Flip')
 HEATMAP_STEP = 'GeneratePoseTarget'
 # mmactx's volumes agree with mmaction2's to float32 rounding.
 TOLERANCE = 1e-5

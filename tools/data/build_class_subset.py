@@ -7,7 +7,9 @@
 
 builds e.g. Kinetics50 (IntegralAction's 50 classes of Kinetics-400) from a
 Kinetics-400 annotation file: ``ANN.pkl``'s labels index ``--label-map``
-(one class name per line); the records whose class is named in
+(one class name per line; or the Kinetics-skeleton release's
+``kinetics_train_label.json``, whose videos name their classes); the
+records whose class is named in
 ``--classes`` are kept and relabelled to the class's line in that file, and
 every split is restricted to them. Names are compared case-insensitively
 with ``_`` and space equivalent (``playing_guitar`` is ``Playing guitar``).
@@ -20,6 +22,7 @@ from typing import Dict, List, Optional
 
 from mmactx.datasets.annotation_io import (check_records, safe_load_pickle,
                                            save_annotations, split_records)
+from mmactx.datasets.converters.kinetics import release_class_names
 from mmactx.datasets.label_names import (class_index, class_key,
                                          read_label_names,
                                          unknown_class_message,
@@ -35,7 +38,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('ann_file', help='input annotation file (.pkl)')
     parser.add_argument('--label-map', required=True,
                         help="class names of ann_file's labels, one per "
-                        'line (line i is label i)')
+                        'line (line i is label i), or the Kinetics-skeleton '
+                        "release's kinetics_{train,val}_label.json")
     parser.add_argument('--classes', required=True,
                         help='the classes to keep, one per line; the new '
                         'labels are their line indices')
@@ -77,7 +81,9 @@ def main(argv: Optional[List[str]] = None) -> Dict:
                             if args.out_label_map else [])
     refuse_overwriting_inputs(
         outputs, [args.ann_file, args.label_map, args.classes])
-    full_names = read_label_names(args.label_map)
+    full_names = (release_class_names(args.label_map)
+                  if args.label_map.endswith('.json') else
+                  read_label_names(args.label_map))
     subset_names = read_label_names(args.classes)
     mapping = subset_mapping(full_names, subset_names, args.label_map,
                              args.classes)

@@ -25,12 +25,13 @@ import os
 import os.path as osp
 import re
 from multiprocessing.pool import ThreadPool
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from mmactx.datasets.annotation_io import (check_records, safe_load_pickle,
                                            save_annotations, split_records)
+from mmactx.datasets.converters.batch import format_report
 from mmactx.datasets.converters.videos import VideoInfo, probe
 from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import atomic_write_text, refuse_overwriting_inputs
@@ -172,22 +173,24 @@ def main(argv: Optional[List[str]] = None) -> Dict:
                        args.workers)
 
     kept: List[Dict] = []
-    dropped: Dict[str, str] = {}
+    dropped: Dict[str, Tuple[str, str]] = {}  # frame_dir: (reason, detail)
     counts = dict(cut=0, padded=0, same=0)
     for record in records:
         frame_dir = record['frame_dir']
         rel = matches[frame_dir]
         if rel is None:
-            dropped[frame_dir] = 'no_video: no file named <frame_dir>.<ext> '\
-                'or <frame_dir>_%06d_%06d.<ext>'
+            dropped[frame_dir] = ('no_video', 'no file named '
+                                  '<frame_dir>.<ext> or '
+                                  '<frame_dir>_%06d_%06d.<ext>')
             continue
         info = infos[osp.join(args.video_root, rel)]
         if info is None:
-            dropped[frame_dir] = f'unreadable_video: OpenCV cannot open {rel}'
+            dropped[frame_dir] = ('unreadable_video',
+                                  f'OpenCV cannot open {rel}')
             continue
         if info.frames < 1 or info.width < 1 or info.height < 1:
-            dropped[frame_dir] = (f'unreadable_video: {rel} reports '
-                                  f'{info.frames} frames of '
+            dropped[frame_dir] = ('unreadable_video',
+                                  f'{rel} reports {info.frames} frames of '
                                   f'{info.width}x{info.height}')
             continue
         t = record['keypoint'].shape[1]
@@ -206,13 +209,11 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         new_splits = {name: [x for x in ids if x in kept_ids]
                       for name, ids in splits.items()}
     save_annotations(args.out, kept, new_splits)
-    lines = [f'{args.ann_file} linked to the videos of '
-             f'{osp.abspath(args.video_root)}',
-             f'kept: {len(kept)} (cut: {counts["cut"]}, padded: '
-             f'{counts["padded"]}, same length: {counts["same"]})',
-             f'dropped: {len(dropped)}']
-    lines += [f'{name}\t{reason}' for name, reason in dropped.items()]
-    atomic_write_text('\n'.join(lines) + '\n', report)
+    atomic_write_text(format_report(
+        len(kept), [(name, *why) for name, why in dropped.items()],
+        f'{args.ann_file} linked to the videos of '
+        f'{osp.abspath(args.video_root)} (cut: {counts["cut"]}, padded: '
+        f'{counts["padded"]}, same length: {counts["same"]})'), report)
 
     print(f'{args.out}: {len(kept)} of {len(records)} records linked '
           f'({counts["cut"]} cut, {counts["padded"]} padded to the video\'s '

@@ -16,7 +16,7 @@ best person of each frame).
 """
 import json
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -56,6 +56,33 @@ def read_label_file(path: str) -> Dict[str, Dict]:
                              'each with has_skeleton, label and label_index')
         _LABEL_FILES[path] = labels
     return _LABEL_FILES[path]
+
+
+def release_class_names(path: str) -> List[str]:
+    """The class names of a release label file
+    (``kinetics_{train,val}_label.json``), line ``label_index`` naming that
+    label: the Kinetics-400 label map of the release's records. An index
+    no video of the file has is named ``'(label i: no video)'``.
+
+    Raises:
+        InputError: if the file is not a label file, or names one
+            ``label_index`` twice differently.
+    """
+    names: Dict[int, str] = {}
+    for video, info in read_label_file(path).items():
+        index, name = info.get('label_index'), info.get('label')
+        if isinstance(index, bool) or not isinstance(index, int) or \
+                index < 0 or not isinstance(name, str):
+            raise InputError(f'{path}: video {video!r}: expected an int '
+                             'label_index >= 0 and a str label, got '
+                             f'{index!r} and {name!r}')
+        if names.setdefault(index, name) != name:
+            raise InputError(f'{path}: label_index {index} is named both '
+                             f'{names[index]!r} and {name!r}')
+    if not names:
+        raise InputError(f'{path}: no video, no class names')
+    return [names.get(i, f'(label {i}: no video)')
+            for i in range(max(names) + 1)]
 
 
 def label_file_of(path: str) -> str:
