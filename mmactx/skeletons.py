@@ -205,6 +205,14 @@ NTU25_TO_COCO17: Tuple[Optional[int], ...] = (3, None, None, None, None, 4, 8,
                                               5, 9, 6, 10, 12, 16, 13, 17, 14,
                                               18)
 
+#: MPII Human Pose's 16 joints in the order of its annotations (and of
+#: mmpose's ``MpiiDataset``)
+MPII16_JOINTS: Tuple[str, ...] = (
+    'right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee',
+    'left_ankle', 'pelvis', 'thorax', 'upper_neck', 'head_top',
+    'right_wrist', 'right_elbow', 'right_shoulder', 'left_shoulder',
+    'left_elbow', 'left_wrist')
+
 # MediaPipe BlazePose's 33 pose landmarks, in its output order (subject-
 # centric left/right, as COCO's).
 BLAZEPOSE33_JOINTS: Tuple[str, ...] = (

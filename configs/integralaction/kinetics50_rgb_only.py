@@ -14,6 +14,10 @@
 #       --out data/kinetics/kinetics50_openpose.pkl
 #   python tools/data/link_videos.py data/kinetics/kinetics50_openpose.pkl \
 #       data/kinetics/videos --out data/kinetics/kinetics50.pkl
+# Frame folders instead of videos (the authors' frames, %06d.jpg from 1):
+# link_videos.py --frames, and in each pipeline
+#   dict(type='MMDecode', backend='frames', filename_tmpl='{:06d}.jpg',
+#        video_root='data/kinetics/frames')
 # The authors' settings (IntegralAction_RELEASE main/config.py): SGD lr 5e-3
 # momentum 0.9 wd 1e-4, batch 8 x 4 GPUs, 30 epochs, lr x0.1 at 21 and 26;
 # frames shorter side 256, a random box of {1, .875, .75, .66} x 224 per

@@ -164,3 +164,39 @@ def test_errors(dataset):
     with pytest.raises(InputError, match="field 'video_frame_inds'"):
         run(inds, videos, out)
     assert not out.exists()
+
+
+def test_frame_folders(tmp_path):
+    """--frames: IntegralAction's extracted frames (``%06d.jpg`` from 1);
+    the frame_dir becomes the folder, which MMDecode(backend='frames')
+    reads."""
+    from mmactx.datasets.transforms.video import MMDecode
+    frames = tmp_path / 'frames'
+    for video_id, count in (('abc', 4), ('xyz', 2)):
+        folder = frames / 'archery' / f'{video_id}_000010_000020'
+        folder.mkdir(parents=True)
+        for t in range(count):
+            cv2.imwrite(str(folder / f'{t + 1:06d}.jpg'),
+                        np.full((24, 32, 3), 40 * t, np.uint8))
+    (frames / 'archery' / 'notes.txt').write_text('no images here')
+    records = [kinetics_record(tmp_path, 'abc', 3),
+               kinetics_record(tmp_path, 'xyz', 3, label=1),
+               kinetics_record(tmp_path, 'gone', 3)]
+    ann = tmp_path / 'k.pkl'
+    save_annotations(str(ann), records, dict(train=['abc', 'gone'],
+                                             val=['xyz']))
+    out = tmp_path / 'linked.pkl'
+    summary = run(ann, frames, out, '--frames')
+    assert summary['padded'] == 1 and summary['cut'] == 1
+    data = safe_load_pickle(str(out))
+    assert data['split'] == dict(train=['archery/abc_000010_000020'],
+                                 val=['archery/xyz_000010_000020'])
+    abc = load_annotations(str(out), split='train')[0]
+    assert abc['total_frames'] == 4 and 'filename' not in abc
+    results = dict(abc, modality=['RGB', 'Pose'], RGB_inds=np.arange(4),
+                   Pose_inds=np.arange(4))
+    results = MMDecode(backend='frames', filename_tmpl='{:06d}.jpg',
+                       video_root=str(frames), max_shortfall=0)(results)
+    assert [int(f.mean()) for f in results['imgs']] == [0, 40, 80, 120]
+    with pytest.raises(InputError, match='no frame folder'):
+        run(ann, tmp_path / 'json', tmp_path / 'none.pkl', '--frames')

@@ -16,6 +16,13 @@ keypoint arrays are cut to it or padded with frames of score 0, so that
 Skeleton frame i is taken to be video frame i (both from the start of the
 clip, at the same frame rate).
 
+With ``--frames`` the frame folders under VIDEO_ROOT (folders of images, as
+IntegralAction's ``video2image.py`` extracts them) are linked instead, by
+the same names: a record's ``frame_dir`` becomes its folder's path relative
+to VIDEO_ROOT (the splits follow), the path that
+``MMDecode(backend='frames', video_root=VIDEO_ROOT)`` reads, and
+``total_frames`` its number of images.
+
 Records without a (readable) video are dropped and listed with the reason
 in ``<out without .pkl>_report.txt``; every split keeps the records left.
 Two videos for one record are an error naming both.
@@ -32,30 +39,37 @@ import numpy as np
 from mmactx.datasets.annotation_io import (check_records, safe_load_pickle,
                                            save_annotations, split_records)
 from mmactx.datasets.converters.batch import format_report
-from mmactx.datasets.converters.videos import VideoInfo, probe
+from mmactx.datasets.converters.videos import (IMAGE_EXTENSIONS,
+                                               VIDEO_EXTENSIONS, VideoSource,
+                                               probe_source)
 from mmactx.utils.cli import InputError, check_input_files, run_cli
 from mmactx.utils.fileio import atomic_write_text, refuse_overwriting_inputs
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm')
 #: ``<youtube_id>_<start:06d>_<end:06d>``, Kinetics' video names
 KINETICS_NAME = re.compile(r'^(.+)_(\d{6})_(\d{6})$')
 
 
-def index_videos(root: str) -> Dict[str, List[str]]:
-    """``key -> [video path relative to root, ...]`` of every video under
-    ``root`` (recursive, sorted). A video's keys are its name without
+def index_videos(root: str, frames: bool = False) -> Dict[str, List[str]]:
+    """``key -> [path relative to root, ...]`` of every video under
+    ``root`` (recursive, sorted), or with ``frames`` of every frame folder
+    (a folder holding images). A video's keys are its name without
     extension, that name without a ``_%06d_%06d`` suffix, and its relative
-    path without extension (``'class/name'``)."""
+    path without extension (``'class/name'``); a folder's likewise."""
     index: Dict[str, List[str]] = {}
     for folder, dirs, files in os.walk(root):
         dirs.sort()
-        for name in sorted(files):
-            stem, ext = osp.splitext(name)
-            if ext.lower() not in VIDEO_EXTENSIONS:
-                continue
-            rel = osp.relpath(osp.join(folder, name), root).replace(
-                os.sep, '/')
-            keys = {stem, osp.splitext(rel)[0]}
+        if frames:
+            found = [folder] if folder != root and any(
+                osp.splitext(n)[1].lower() in IMAGE_EXTENSIONS
+                for n in files) else []
+        else:
+            found = [osp.join(folder, n) for n in sorted(files)
+                     if osp.splitext(n)[1].lower() in VIDEO_EXTENSIONS]
+        for path in found:
+            rel = osp.relpath(path, root).replace(os.sep, '/')
+            stem = osp.splitext(osp.basename(rel))[0] if not frames else \
+                osp.basename(rel)
+            keys = {stem, rel if frames else osp.splitext(rel)[0]}
             match = KINETICS_NAME.match(stem)
             if match:
                 keys.add(match.group(1))
@@ -117,6 +131,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'for the videos')
     parser.add_argument('--out', required=True,
                         help='output annotation file (.pkl)')
+    parser.add_argument('--frames', action='store_true',
+                        help='link frame folders (of images, for '
+                        "MMDecode(backend='frames')) instead of videos: "
+                        'the frame_dir becomes the folder\'s path')
     parser.add_argument('--workers', type=int,
                         default=min(8, os.cpu_count() or 1),
                         help='threads reading the video headers (default: '
@@ -128,12 +146,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def _probe_all(paths: Sequence[str], workers: int,
-               progress: bool = True) -> Dict[str, Optional[VideoInfo]]:
+               progress: bool = True) -> Dict[str, Optional[VideoSource]]:
     from mmengine.utils import ProgressBar
     bar = ProgressBar(len(paths)) if progress and paths else None
-    out: Dict[str, Optional[VideoInfo]] = {}
+    out: Dict[str, Optional[VideoSource]] = {}
     with ThreadPool(workers) as pool:
-        for path, info in zip(paths, pool.imap(probe, paths, chunksize=8)):
+        infos = pool.imap(probe_source, paths, chunksize=8)
+        for path, info in zip(paths, infos):
             out[path] = info
             if bar is not None:
                 bar.update()
@@ -159,10 +178,11 @@ def main(argv: Optional[List[str]] = None) -> Dict:
                 f"{record['frame_dir']!r}): field 'video_frame_inds': the "
                 'record already maps its frames to video frames; this tool '
                 'is for records whose frame i is video frame i')
-    index = index_videos(args.video_root)
+    index = index_videos(args.video_root, args.frames)
     if not index:
-        raise InputError(f'{args.video_root}: no video '
-                         f'({", ".join(VIDEO_EXTENSIONS)}) in it or below')
+        what = (f'frame folder ({", ".join(IMAGE_EXTENSIONS)} images)'
+                if args.frames else f'video ({", ".join(VIDEO_EXTENSIONS)})')
+        raise InputError(f'{args.video_root}: no {what} in it or below')
 
     # every match first, so that an ambiguous one stops before any probing
     matches = {r['frame_dir']: match_video(r['frame_dir'], index,
@@ -175,6 +195,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     kept: List[Dict] = []
     dropped: Dict[str, Tuple[str, str]] = {}  # frame_dir: (reason, detail)
     counts = dict(cut=0, padded=0, same=0)
+    renamed: Dict[str, str] = {}  # --frames: frame_dir -> folder
     for record in records:
         frame_dir = record['frame_dir']
         rel = matches[frame_dir]
@@ -186,7 +207,7 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         info = infos[osp.join(args.video_root, rel)]
         if info is None:
             dropped[frame_dir] = ('unreadable_video',
-                                  f'OpenCV cannot open {rel}')
+                                  f'OpenCV cannot read {rel}')
             continue
         if info.frames < 1 or info.width < 1 or info.height < 1:
             dropped[frame_dir] = ('unreadable_video',
@@ -197,7 +218,10 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         counts['cut' if info.frames < t else
                'padded' if info.frames > t else 'same'] += 1
         new = fit_frames(record, info.frames)
-        new['filename'] = rel
+        if args.frames:  # the folder is MMDecode's frame_dir
+            new['frame_dir'] = renamed[frame_dir] = rel
+        else:
+            new['filename'] = rel
         kept.append(new)
     if not kept:
         raise InputError(f'none of the {len(records)} records of '
@@ -205,8 +229,8 @@ def main(argv: Optional[List[str]] = None) -> Dict:
                          f'{args.video_root}')
     new_splits = None
     if splits is not None:
-        kept_ids = {r['frame_dir'] for r in kept}
-        new_splits = {name: [x for x in ids if x in kept_ids]
+        new_splits = {name: [renamed.get(x, x) for x in ids
+                             if x not in dropped]
                       for name, ids in splits.items()}
     save_annotations(args.out, kept, new_splits)
     atomic_write_text(format_report(

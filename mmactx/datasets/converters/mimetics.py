@@ -32,21 +32,19 @@ import json
 import math
 import os
 import os.path as osp
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 
 from mmactx.utils.cli import InputError
 
 from ..label_names import class_index, class_key, unknown_class_message
+from .videos import VIDEO_EXTENSIONS, VideoSource, probe_source
 
 NUM_JOINTS = 18  # OpenPose-18
 VALUES_PER_PERSON = NUM_JOINTS * 3  # x, y, keypoint score
 DEFAULT_MAX_PERSONS = 5  # IntegralAction's top-5 poses
 POSE_FILE = 'data.json'
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm')
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
 # ------------------------------------------------------------- pose files
@@ -173,16 +171,6 @@ def read_pose_file(path: str, max_persons: int = DEFAULT_MAX_PERSONS
 
 
 # ------------------------------------------------------------------ videos
-class VideoSource(NamedTuple):
-    """Where a video's frames are and what they look like."""
-
-    path: str  # the video file or frame folder
-    is_folder: bool
-    height: int
-    width: int
-    frames: int  # the header's frame count or the folder's image count
-
-
 def find_video(video_root: str, frame_dir: str) -> Optional[str]:
     """The video file ``<video_root>/<frame_dir>.<ext>`` (the first of
     :data:`VIDEO_EXTENSIONS` that exists), else the frame folder
@@ -195,41 +183,6 @@ def find_video(video_root: str, frame_dir: str) -> Optional[str]:
             base):
         return base
     return base if osp.isdir(base) else None
-
-
-def _images(folder: str) -> List[str]:
-    return sorted(n for n in os.listdir(folder)
-                  if osp.splitext(n)[1].lower() in IMAGE_EXTENSIONS)
-
-
-def probe_source(path: str) -> Optional[VideoSource]:
-    """Frame size and count of a video file (its header, through
-    ``cv2.VideoCapture``; the first frame where the header has no size) or
-    of a frame folder (its first image); None if unreadable."""
-    if osp.isdir(path):
-        images = _images(path)
-        if not images:
-            return None
-        img = cv2.imread(osp.join(path, images[0]))
-        if img is None:
-            return None
-        return VideoSource(path, True, img.shape[0], img.shape[1],
-                           len(images))
-    cap = cv2.VideoCapture(path)
-    try:
-        if not cap.isOpened():
-            return None
-        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        if w <= 0 or h <= 0:
-            ok, frame = cap.read()
-            if not ok:
-                return None
-            h, w = frame.shape[:2]
-        return VideoSource(path, False, h, w, max(count, 0))
-    finally:
-        cap.release()
 
 
 # --------------------------------------------------------------- converter

@@ -43,6 +43,7 @@ import numpy as np
 
 from mmactx.utils.cli import InputError
 from mmactx.utils.fileio import atomic_path, atomic_write_text
+
 from .batch import SkipSample, convert_one, format_report
 
 #: the end of the names of NTU RGB+D's colour videos
@@ -51,6 +52,9 @@ NTU_VIDEO_SUFFIX = '_rgb.avi'
 DEFAULT_FOURCC = 'mp4v'
 #: the file, in the output folder, that lists the videos that failed
 REPORT_NAME = 'compress_report.txt'
+#: what a video file and a frame folder's images are named
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
 class VideoInfo(NamedTuple):
@@ -74,6 +78,52 @@ def probe(path: str) -> Optional[VideoInfo]:
             int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
             int(cap.get(cv2.CAP_PROP_FRAME_COUNT)),
             float(cap.get(cv2.CAP_PROP_FPS)))
+    finally:
+        cap.release()
+
+
+class VideoSource(NamedTuple):
+    """Where a video's frames are and what they look like."""
+
+    path: str  # the video file or frame folder
+    is_folder: bool
+    height: int
+    width: int
+    frames: int  # the header's frame count or the folder's image count
+
+
+def list_images(folder: str) -> List[str]:
+    """The image files of a frame folder, sorted by name."""
+    return sorted(n for n in os.listdir(folder)
+                  if osp.splitext(n)[1].lower() in IMAGE_EXTENSIONS)
+
+
+def probe_source(path: str) -> Optional[VideoSource]:
+    """Frame size and count of a video file (its header, through
+    ``cv2.VideoCapture``; the first frame where the header has no size) or
+    of a frame folder (its first image); None if unreadable."""
+    if osp.isdir(path):
+        images = list_images(path)
+        if not images:
+            return None
+        img = cv2.imread(osp.join(path, images[0]))
+        if img is None:
+            return None
+        return VideoSource(path, True, img.shape[0], img.shape[1],
+                           len(images))
+    cap = cv2.VideoCapture(path)
+    try:
+        if not cap.isOpened():
+            return None
+        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        if w <= 0 or h <= 0:
+            ok, frame = cap.read()
+            if not ok:
+                return None
+            h, w = frame.shape[:2]
+        return VideoSource(path, False, h, w, max(count, 0))
     finally:
         cap.release()
 
