@@ -3,14 +3,15 @@
 # classified per frame and averaged. Its checkpoint and the pose_only one
 # make the start of kinetics50_rgbpose.py (tools/integralaction_merge.py).
 #
-# Data (configs/integralaction/README.md): the Kinetics-skeleton release
+# Data (README.md, "IntegralAction"): the Kinetics-skeleton release
 # converted with OpenPose-18 kept, cut to the 50 Mimetics classes and linked
 # to the videos:
 #   python tools/data/convert_kinetics_skeleton.py kinetics-skeleton \
 #       --layout openpose --out data/kinetics/kinetics400_openpose.pkl
 #   python tools/data/build_class_subset.py \
 #       data/kinetics/kinetics400_openpose.pkl \
-#       --label-map kinetics400_label_map.txt --classes mimetics50.txt \
+#       --label-map kinetics-skeleton/kinetics_train_label.json \
+#       --classes mimetics50.txt \
 #       --out data/kinetics/kinetics50_openpose.pkl
 #   python tools/data/link_videos.py data/kinetics/kinetics50_openpose.pkl \
 #       data/kinetics/videos --out data/kinetics/kinetics50.pkl
