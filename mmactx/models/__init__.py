@@ -8,5 +8,6 @@ from .heatmap_rendering import HeatmapRenderer  # noqa: F401
 from .integral_recognizer import IntegralActionRecognizer  # noqa: F401
 from .losses import *  # noqa: F401,F403
 from .mm_recognizer import ChunkedMMRecognizer3D  # noqa: F401
+from .multitask_recognizer import MultitaskRecognizer  # noqa: F401
 from .necks import *  # noqa: F401,F403
 from .recognizers import HeatmapRecognizer3D  # noqa: F401

@@ -160,3 +160,14 @@ def test_losses_from_the_registry():
     assert type(loss) is ElasticNetCoordLoss and loss.bincross_weight == .01
     loss = MODELS.build(dict(type='VisibilityBCELoss'))
     assert type(loss) is VisibilityBCELoss and loss.loss_weight == .01
+
+
+def test_visibility_bce_clips_a_confidence_of_one():
+    """A confidence of exactly 1 (or 1 + rounding) with target 0 gives the
+    BCE of 1 - 1e-7 (in float32), and no infinite gradient."""
+    pred = torch.tensor([[1., 1. + 1e-6]], requires_grad=True)
+    loss = VisibilityBCELoss(loss_weight=1.)(pred, torch.zeros(1, 2))
+    clipped = torch.tensor(1 - 1e-7).item()  # float32 rounding
+    assert loss.item() == pytest.approx(-math.log(1 - clipped), rel=1e-4)
+    loss.backward()
+    assert torch.isfinite(pred.grad).all()

@@ -9,6 +9,11 @@ from torch import Tensor
 
 from mmactx.registry import MODELS
 
+#: visibilities are clipped to [EPS, 1 - EPS] for their BCE (Keras' epsilon)
+EPS = 1e-7
+#: how far outside [0, 1] a visibility may lie by rounding
+ROUNDING = 1e-4
+
 
 @MODELS.register_module()
 class ElasticNetCoordLoss(BaseWeightedLoss):
@@ -104,6 +109,11 @@ class VisibilityBCELoss(BaseWeightedLoss):
     over all joints and samples, times ``loss_weight`` (0.01 in the paper;
     the target is "the joint lies inside the crop").
 
+    The predictions are clipped to ``[EPS, 1 - EPS]`` first, as Keras'
+    ``binary_crossentropy`` (deephar) does: the heatmap confidence reaches
+    1 (always on a 2 x 2 map, and above it by a rounding error), where the
+    gradient ``1 / (1 - p)`` would explode; clipped values get no gradient.
+
     Args:
         loss_weight (float): Factor of the loss. Defaults to 0.01.
     """
@@ -125,6 +135,6 @@ class VisibilityBCELoss(BaseWeightedLoss):
         target = target.to(pred.dtype)
         if ((target != 0) & (target != 1)).any():
             raise ValueError('visibility targets must be 0 or 1')
-        if ((pred < 0) | (pred > 1)).any():
+        if ((pred < -ROUNDING) | (pred > 1 + ROUNDING)).any():
             raise ValueError('predicted visibilities must be in [0, 1]')
-        return F.binary_cross_entropy(pred, target)
+        return F.binary_cross_entropy(pred.clamp(EPS, 1 - EPS), target)

@@ -1,0 +1,293 @@
+"""Luvizon et al.'s multitask model (CVPR'18 / TPAMI'20): SPNet pose
+estimation and the pose + appearance action head in one model, trained on
+alternating pose batches (single frames with joint labels) and action
+batches (clips with an action label)."""
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from mmactx.registry import MODELS
+
+TASKS = ('pose', 'action')
+
+
+def batch_task(data_samples: Optional[Sequence]) -> str:
+    """The task of a batch: the ``task`` metainfo (``'pose'`` or
+    ``'action'``) shared by all its data samples.
+
+    Raises:
+        ValueError: No data samples, a sample without ``task`` or with an
+            unknown one, or a batch mixing both tasks.
+    """
+    if not data_samples:
+        raise ValueError(
+            "MultitaskRecognizer needs data samples with a 'task' metainfo "
+            "('pose' or 'action') to tell a pose batch from an action batch")
+    tasks = []
+    for i, sample in enumerate(data_samples):
+        task = sample.metainfo.get('task')
+        if task is None:
+            raise ValueError(
+                f"data sample {i} has no 'task' metainfo; set it to one of "
+                f'{TASKS} (e.g. ActionDataSample(metainfo=dict(task=...)) '
+                f"or 'task' in PackActionInputs' meta_keys)")
+        if task not in TASKS:
+            raise ValueError(f'data sample {i} has task {task!r}; expected '
+                             f'one of {TASKS}')
+        tasks.append(task)
+    if len(set(tasks)) > 1:
+        raise ValueError(
+            f'a batch must hold one task, but it mixes pose and action '
+            f'samples (tasks {tasks}); alternate pose and action batches '
+            f'instead')
+    return tasks[0]
+
+
+def _stack(inputs: Union[Tensor, Sequence[Tensor]]) -> Tensor:
+    if isinstance(inputs, Tensor):
+        return inputs
+    return torch.stack(list(inputs))
+
+
+def _field(sample, name: str, index: int) -> Tensor:
+    if name not in sample:
+        raise ValueError(f'pose data sample {index} lacks the {name!r} '
+                         f'field (a data field of the ActionDataSample)')
+    return torch.as_tensor(sample.get(name))
+
+
+@MODELS.register_module()
+class MultitaskRecognizer(BaseModel):
+    """SPNet pose estimation and the multitask action head (Luvizon et al.,
+    CVPR'18 / TPAMI'20), trained on alternating pose and action batches.
+
+    Every data sample says what its batch is by its metainfo ``task``:
+    ``'pose'`` or ``'action'`` (never guessed from shapes; a batch missing
+    it or mixing both is refused with a ValueError).
+
+    **Pose batch** (``task='pose'``): ``inputs`` images [N, 3, H, W]
+    (already normalised; a tensor or a list of [3, H, W]). Each data
+    sample carries, as *data fields* (``sample.gt_coords = ...``, so
+    that ``.to(device)`` moves them):
+
+    * ``gt_coords`` [J, D]: coordinates in [0, 1] (x, y[, z]);
+    * ``gt_coords_valid`` [J, D] bool: True where labelled (optional, all
+      True if absent); values at False entries are ignored (NaN allowed);
+    * ``gt_visible`` [J]: 0 / 1, the joint lies inside the crop.
+
+    The label dimension D may differ from the model's D_p (3 with
+    ``with_depth``): 2D labels for a 3D model get their z entries marked
+    invalid (2D-only data mixed with 3D data); 3D labels for a 2D model
+    have their z dropped. Losses (deep supervision over all K prediction
+    blocks): ``loss_coord`` = sum over blocks of ``coord_loss``,
+    ``loss_visibility`` = sum over blocks of ``visibility_loss`` (which
+    clips the visibility as Keras' BCE does: it saturates at 1, always on
+    a 2 x 2 map).
+
+    **Action batch** (``task='action'``): ``inputs`` clips [N, T, 3, H, W]
+    (or a list of [T, 3, H, W]) and ``gt_label`` per sample (a class
+    index, or a probability vector [A]). SPNet runs on the N x T frames;
+    the outputs of block ``action_block`` are reshaped to [N, T, ...] and
+    fed to the action head. Losses: the head's ``loss`` dict
+    (``loss_pose_k``, ``loss_appearance_k``, ``loss_fused``).
+
+    **Predict**: action batch: ``pred_score`` [A] = softmax of the fused
+    logits, ``pred_label`` its argmax, and the per-block poses of the
+    frames, ``pred_coords`` [K, T, J, D_p] and ``pred_visibility``
+    [K, T, J]; pose batch: ``pred_coords`` [K, J, D_p] and
+    ``pred_visibility`` [K, J] (all detached, block order = SPNet's
+    execution order).
+
+    **Tensor**: SPNet's list of per-block dicts (``coords``,
+    ``visibility``, ``heatmaps``, ``features``); for an action batch each
+    tensor is reshaped to [N, T, ...]. Without data samples the inputs are
+    taken as images [N, 3, H, W].
+
+    Args:
+        backbone (dict): :class:`SPNet` config.
+        action_head (dict): :class:`MultitaskActionHead` config; its
+            ``pose_dim`` must be SPNet's D_p (2, or 3 with
+            ``with_depth``) and its ``feat_channels`` the channels of the
+            ``action_block``'s level.
+        coord_loss (dict, optional): Coordinate loss, called
+            ``(pred [N, J, D_p], target, valid)``. Defaults to
+            :class:`ElasticNetCoordLoss`.
+        visibility_loss (dict, optional): Visibility loss, called
+            ``(pred [N, J], target)``. Defaults to
+            :class:`VisibilityBCELoss` (weight 0.01).
+        action_block (int): Index of the SPNet prediction block that feeds
+            the action head (Python indexing). Defaults to -1, the last.
+        data_preprocessor (dict, optional): mmengine data preprocessor
+            (moves the data to the device; the default one does only that,
+            so the inputs must be tensors already normalised).
+        init_cfg (dict, optional): mmengine initialisation.
+    """
+
+    def __init__(self,
+                 backbone: Dict,
+                 action_head: Dict,
+                 coord_loss: Optional[Dict] = None,
+                 visibility_loss: Optional[Dict] = None,
+                 action_block: int = -1,
+                 data_preprocessor: Optional[Dict] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.action_head = MODELS.build(action_head)
+        self.coord_loss = MODELS.build(
+            coord_loss or dict(type='ElasticNetCoordLoss'))
+        self.visibility_loss = MODELS.build(
+            visibility_loss or dict(type='VisibilityBCELoss'))
+        num_blocks = self.backbone.num_blocks
+        if not -num_blocks <= action_block < num_blocks:
+            raise ValueError(f'action_block {action_block} is out of range '
+                             f'for a backbone with {num_blocks} prediction '
+                             f'blocks')
+        self.action_block = action_block % num_blocks
+        self.pose_dim = 3 if self.backbone.with_depth else 2
+        head_dim = self.action_head.pose_branch.in_channels
+        if head_dim != self.pose_dim:
+            raise ValueError(f'action_head pose_dim ({head_dim}) must be the '
+                             f"backbone's coordinate dimension "
+                             f'({self.pose_dim})')
+        level = self.backbone.block_levels[self.action_block]
+        channels = self.backbone.level_channels[level]
+        head_channels = self.action_head.appearance_branch.in_channels
+        if head_channels != channels:
+            raise ValueError(f'action_head feat_channels ({head_channels}) '
+                             f'must be the channels of block '
+                             f'{self.action_block} (level {level}): '
+                             f'{channels}')
+
+    # ------------------------------------------------------------ helpers
+    def _pose_inputs(self, inputs) -> Tensor:
+        imgs = _stack(inputs)
+        if imgs.dim() != 4:
+            raise ValueError(f'a pose batch needs images [N, 3, H, W], got '
+                             f'shape {tuple(imgs.shape)}')
+        return imgs
+
+    def _action_inputs(self, inputs) -> Tensor:
+        clips = _stack(inputs)
+        if clips.dim() != 5:
+            raise ValueError(f'an action batch needs clips [N, T, 3, H, W], '
+                             f'got shape {tuple(clips.shape)}')
+        return clips
+
+    def _run_clips(self, clips: Tensor) -> List[Dict[str, Tensor]]:
+        """SPNet on the frames of clips [N, T, 3, H, W]; every output
+        tensor reshaped to [N, T, ...]."""
+        n, t = clips.shape[:2]
+        outputs = self.backbone(clips.flatten(0, 1))
+        return [{k: v.reshape(n, t, *v.shape[1:])
+                 for k, v in out.items()} for out in outputs]
+
+    def _pose_targets(self, data_samples, ref: Tensor):
+        """Targets [N, J, D_p], valid mask [N, J, D_p] and visibility
+        [N, J] of a pose batch, on ``ref``'s device / dtype."""
+        coords, valid, visible = [], [], []
+        for i, sample in enumerate(data_samples):
+            c = _field(sample, 'gt_coords', i)
+            if c.dim() != 2:
+                raise ValueError(f'gt_coords of data sample {i} must be '
+                                 f'[J, D], got shape {tuple(c.shape)}')
+            v = (_field(sample, 'gt_coords_valid', i)
+                 if 'gt_coords_valid' in sample else
+                 torch.ones(c.shape, dtype=torch.bool))
+            if v.shape != c.shape or v.dtype != torch.bool:
+                raise ValueError(f'gt_coords_valid of data sample {i} must be '
+                                 f'a bool mask of shape {tuple(c.shape)}, got '
+                                 f'{v.dtype} {tuple(v.shape)}')
+            coords.append(c)
+            valid.append(v)
+            visible.append(_field(sample, 'gt_visible', i))
+        target = torch.stack(coords).to(ref)
+        mask = torch.stack(valid).to(ref.device)
+        visible = torch.stack(visible).to(ref)
+        n, j, d = target.shape
+        if j != ref.shape[1]:
+            raise ValueError(f'labels have {j} joints, the model predicts '
+                             f'{ref.shape[1]}')
+        if d not in (2, 3):
+            raise ValueError(f'gt_coords must have D = 2 or 3, got {d}')
+        if d < self.pose_dim:  # 2D labels, 3D model: z unlabelled
+            target = torch.cat([target, target.new_zeros(n, j, 1)], -1)
+            mask = torch.cat([mask, mask.new_zeros(n, j, 1)], -1)
+        elif d > self.pose_dim:  # 3D labels, 2D model: z dropped
+            target, mask = target[..., :2], mask[..., :2]
+        if visible.shape != (n, j):
+            raise ValueError(f'gt_visible must be [J] per sample, got '
+                             f'{tuple(visible.shape[1:])}')
+        return target, mask, visible
+
+    @staticmethod
+    def _labels(data_samples) -> Tensor:
+        labels = [torch.as_tensor(s.gt_label) for s in data_samples]
+        if all(x.numel() == 1 for x in labels):
+            return torch.stack([x.reshape(()) for x in labels]).long()
+        return torch.stack(labels).float()
+
+    # ------------------------------------------------------------ modes
+    def loss_pose(self, images: Tensor, data_samples) -> Dict[str, Tensor]:
+        """``loss_coord`` and ``loss_visibility``, each summed over the K
+        prediction blocks."""
+        outputs = self.backbone(images)
+        target, valid, visible = self._pose_targets(data_samples,
+                                                    outputs[0]['coords'])
+        loss_coord = sum(
+            self.coord_loss(out['coords'], target, valid) for out in outputs)
+        # VisibilityBCELoss clips the visibility (which reaches 1) as Keras
+        loss_vis = sum(self.visibility_loss(out['visibility'], visible)
+                       for out in outputs)
+        return dict(loss_coord=loss_coord, loss_visibility=loss_vis)
+
+    def action_outputs(self, clips: Tensor):
+        """SPNet outputs of the frames (reshaped to [N, T, ...]) and the
+        action head's outputs on block ``action_block``."""
+        poses = self._run_clips(clips)
+        block = poses[self.action_block]
+        outputs = self.action_head(block['coords'], block['visibility'],
+                                   block['heatmaps'], block['features'])
+        return poses, outputs
+
+    def forward(self, inputs, data_samples=None,
+                mode: str = 'tensor') -> Union[Dict, list]:
+        """``'loss'``: the pose or action losses; ``'predict'``: the data
+        samples with the predictions; ``'tensor'``: SPNet's outputs. See
+        the class docstring for the batches."""
+        if mode == 'tensor':
+            if data_samples is None or batch_task(data_samples) == 'pose':
+                return self.backbone(self._pose_inputs(inputs))
+            return self._run_clips(self._action_inputs(inputs))
+        if mode not in ('loss', 'predict'):
+            raise RuntimeError(
+                f'invalid mode {mode!r}: loss, predict or tensor')
+        task = batch_task(data_samples)
+        if task == 'pose':
+            images = self._pose_inputs(inputs)
+            if mode == 'loss':
+                return self.loss_pose(images, data_samples)
+            outputs = self.backbone(images)
+            coords = torch.stack([o['coords'] for o in outputs], 1)
+            vis = torch.stack([o['visibility'] for o in outputs], 1)
+            for i, sample in enumerate(data_samples):
+                sample.pred_coords = coords[i].detach()
+                sample.pred_visibility = vis[i].detach()
+            return data_samples
+        clips = self._action_inputs(inputs)
+        poses, outputs = self.action_outputs(clips)
+        if mode == 'loss':
+            labels = self._labels(data_samples).to(clips.device)
+            return self.action_head.loss(outputs, labels)
+        scores = self.action_head.predict(outputs).detach()
+        coords = torch.stack([o['coords'] for o in poses], 1)
+        vis = torch.stack([o['visibility'] for o in poses], 1)
+        for i, sample in enumerate(data_samples):
+            sample.set_pred_score(scores[i])
+            sample.set_pred_label(scores[i].argmax(dim=-1, keepdim=True))
+            sample.pred_coords = coords[i].detach()
+            sample.pred_visibility = vis[i].detach()
+        return data_samples
