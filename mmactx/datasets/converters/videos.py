@@ -99,9 +99,9 @@ def list_images(folder: str) -> List[str]:
 
 
 def probe_source(path: str) -> Optional[VideoSource]:
-    """Frame size and count of a video file (its header, through
-    ``cv2.VideoCapture``; the first frame where the header has no size) or
-    of a frame folder (its first image); None if unreadable."""
+    """Frame size and count of a video file (its header, :func:`probe`;
+    the first frame where the header has no size) or of a frame folder (its
+    first image); None if unreadable."""
     if osp.isdir(path):
         images = list_images(path)
         if not images:
@@ -111,21 +111,20 @@ def probe_source(path: str) -> Optional[VideoSource]:
             return None
         return VideoSource(path, True, img.shape[0], img.shape[1],
                            len(images))
-    cap = cv2.VideoCapture(path)
-    try:
-        if not cap.isOpened():
-            return None
-        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        if w <= 0 or h <= 0:
+    info = probe(path)
+    if info is None:
+        return None
+    h, w = info.height, info.width
+    if w <= 0 or h <= 0:  # a header without the size: decode one frame
+        cap = cv2.VideoCapture(path)
+        try:
             ok, frame = cap.read()
-            if not ok:
-                return None
-            h, w = frame.shape[:2]
-        return VideoSource(path, False, h, w, max(count, 0))
-    finally:
-        cap.release()
+        finally:
+            cap.release()
+        if not ok:
+            return None
+        h, w = frame.shape[:2]
+    return VideoSource(path, False, h, w, max(info.frames, 0))
 
 
 def scaled_size(width: int, height: int,
