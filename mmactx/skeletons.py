@@ -71,6 +71,18 @@ class SkeletonLayout:
     def num_joints(self) -> int:
         return len(self.joints)
 
+    def joint_index(self, name: str) -> int:
+        """The index of the joint called ``name``.
+
+        Raises:
+            KeyError: ``name`` is not a joint of the layout.
+        """
+        try:
+            return self.joints.index(name)
+        except ValueError:
+            raise KeyError(f'{name!r} is not a joint of layout {self.name!r};'
+                           f' its joints are {self.joints}') from None
+
     def flip_index(self) -> List[int]:
         """Joint permutation of a horizontal flip."""
         return swap_order(self.num_joints, self.left, self.right)
@@ -178,9 +190,43 @@ NWUCLA20 = SkeletonLayout(
     dims=3,
 )
 
+#: MPII Human Pose's 16 joints in the order of its annotations (and of
+#: mmpose's ``MpiiDataset``)
+MPII16 = SkeletonLayout(
+    name='mpii',
+    joints=('right_ankle', 'right_knee', 'right_hip', 'left_hip',
+            'left_knee', 'left_ankle', 'pelvis', 'thorax', 'upper_neck',
+            'head_top', 'right_wrist', 'right_elbow', 'right_shoulder',
+            'left_shoulder', 'left_elbow', 'left_wrist'),
+    bones=((0, 1), (1, 2), (2, 6), (5, 4), (4, 3), (3, 6), (7, 6), (8, 7),
+           (9, 8), (10, 11), (11, 12), (12, 7), (15, 14), (14, 13), (13, 7)),
+    left=(3, 4, 5, 13, 14, 15),
+    right=(2, 1, 0, 12, 11, 10),
+    center=6,
+)
+
+#: Human3.6M's 17 joints in the order of mmpose's ``Human36mDataset``
+#: (pelvis first: the root of its root-relative poses)
+H36M17 = SkeletonLayout(
+    name='h36m',
+    joints=('pelvis', 'right_hip', 'right_knee', 'right_foot', 'left_hip',
+            'left_knee', 'left_foot', 'spine', 'thorax', 'neck_base', 'head',
+            'left_shoulder', 'left_elbow', 'left_wrist', 'right_shoulder',
+            'right_elbow', 'right_wrist'),
+    bones=((1, 0), (2, 1), (3, 2), (4, 0), (5, 4), (6, 5), (7, 0), (8, 7),
+           (9, 8), (10, 9), (11, 8), (12, 11), (13, 12), (14, 8), (15, 14),
+           (16, 15)),
+    left=(4, 5, 6, 11, 12, 13),
+    right=(1, 2, 3, 14, 15, 16),
+    center=0,
+    dims=3,
+)
+
+# COCO comes before H36M17: a 17-joint array without a layout name is
+# taken as COCO-17 (``visualization.skeleton.layout_for``)
 LAYOUTS: Dict[str, SkeletonLayout] = {
     layout.name: layout
-    for layout in (COCO, NTU25, OPENPOSE18, NWUCLA20)
+    for layout in (COCO, NTU25, OPENPOSE18, NWUCLA20, MPII16, H36M17)
 }
 
 
@@ -205,13 +251,8 @@ NTU25_TO_COCO17: Tuple[Optional[int], ...] = (3, None, None, None, None, 4, 8,
                                               5, 9, 6, 10, 12, 16, 13, 17, 14,
                                               18)
 
-#: MPII Human Pose's 16 joints in the order of its annotations (and of
-#: mmpose's ``MpiiDataset``)
-MPII16_JOINTS: Tuple[str, ...] = (
-    'right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee',
-    'left_ankle', 'pelvis', 'thorax', 'upper_neck', 'head_top',
-    'right_wrist', 'right_elbow', 'right_shoulder', 'left_shoulder',
-    'left_elbow', 'left_wrist')
+#: MPII's joint names (the :data:`MPII16` layout's)
+MPII16_JOINTS: Tuple[str, ...] = MPII16.joints
 
 # MediaPipe BlazePose's 33 pose landmarks, in its output order (subject-
 # centric left/right, as COCO's).
