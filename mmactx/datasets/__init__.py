@@ -1,3 +1,4 @@
+from .alternating_batch_sampler import AlternatingBatchSampler
 from .annotation_io import (AnnotationError, RestrictedUnpickler,
                             UnsafePickleError, check_record, load_annotations,
                             safe_load_pickle, save_annotations)
@@ -7,7 +8,7 @@ from .samplers import ClassBalancedSampler
 from .transforms import *  # noqa: F401,F403
 
 __all__ = [
-    'AnnotationError', 'RestrictedUnpickler', 'UnsafePickleError',
+    'AlternatingBatchSampler',    'AnnotationError', 'RestrictedUnpickler', 'UnsafePickleError',
     'check_record', 'load_annotations', 'safe_load_pickle', 'save_annotations',
     'ClassBalancedSampler', 'ParsingDataset', 'PoseDataset'
 ]

@@ -226,3 +226,77 @@ def test_registered():
     init_default_scope('mmactx')
     model = MODELS.build(dict(type='SPNet', num_joints=3, **TINY))
     assert type(model) is SPNet and model.num_blocks == 6
+
+
+# ------------------------------------------------------------ truncation
+def modules_called(model, x, **kwargs):
+    """Names of the submodules whose forward ran, in call order."""
+    called = []
+    handles = [
+        module.register_forward_hook(
+            lambda mod, inp, out, name=name: called.append(name))
+        for name, module in model.named_modules() if name
+    ]
+    try:
+        with torch.no_grad():
+            outputs = model(x, **kwargs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return outputs, called
+
+
+@pytest.mark.parametrize('with_depth', [False, True])
+def test_truncated_outputs_equal_first_blocks_of_full_run(with_depth):
+    torch.manual_seed(0)
+    model = tiny(num_pyramids=2, num_levels=3, with_depth=with_depth).eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        full = model(x)
+        assert len(full) == model.num_blocks == 4
+        assert len(model(x, num_blocks=None)) == 4
+        for k in range(1, model.num_blocks + 1):
+            part = model(x, num_blocks=k)
+            assert len(part) == k
+            for got, want in zip(part, full[:k]):
+                assert got.keys() == want.keys()
+                for key in want:
+                    torch.testing.assert_close(got[key], want[key],
+                                               rtol=0, atol=0)
+
+
+def test_truncation_does_less_work():
+    model = tiny(num_pyramids=2, num_levels=3).eval()
+    x = torch.randn(1, 3, 64, 64)
+    counts = []
+    for k in range(1, model.num_blocks + 1):
+        _, called = modules_called(model, x, num_blocks=k)
+        counts.append(len(called))
+        # blocks and scaling units after block k never run
+        for later in range(k, model.num_blocks):
+            assert not any(
+                name.startswith((f'blocks.{later}.',
+                                 f'scaling_units.{later}.'))
+                or name in (f'blocks.{later}', f'scaling_units.{later}')
+                for name in called)
+        assert f'blocks.{k - 1}' in called
+    assert counts == sorted(counts) and len(set(counts)) == len(counts)
+    _, full = modules_called(model, x)
+    assert len(full) == counts[-1]
+    # each further block adds exactly its scaling unit and block
+    for k in range(1, model.num_blocks):
+        added = (len(list(model.scaling_units[k].modules()))
+                 + len(list(model.blocks[k].modules())))
+        assert counts[k] - counts[k - 1] == added
+
+
+def test_truncation_errors():
+    model = tiny(num_pyramids=2, num_levels=3)
+    x = torch.randn(1, 3, 64, 64)
+    for bad in (0, -1, 5):
+        with pytest.raises(ValueError, match=r'num_blocks must be in '
+                           r'\[1, 4\] .* got ' + str(bad)):
+            model(x, num_blocks=bad)
+    for bad in (2.0, True, '2'):
+        with pytest.raises(ValueError, match='num_blocks must be an int'):
+            model(x, num_blocks=bad)

@@ -6,7 +6,9 @@
 writes ``<dataset>_3d.pkl`` (25 Kinect joints in metres, denoised and
 centred; for the GCN configs), ``<dataset>_2d.pkl`` (colour-camera pixels,
 img_shape 1080x1920, scores from the tracking state; COCO-17 by default, for
-the PoseC3D configs) and ``<dataset>_report.txt`` (every skipped file with
+the PoseC3D configs; with ``--with-depth`` also ``keypoint_depth``, each
+joint's camera-space z in metres, float32, for the depth labels of
+Luvizon et al.'s multitask model) and ``<dataset>_report.txt`` (every skipped file with
 its reason), each with the official splits: xsub and xview for NTU60, xsub
 and xset for NTU120. See :mod:`mmactx.datasets.converters.ntu`.
 
@@ -47,6 +49,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='joints of the 2D file: COCO-17 (eyes and ears '
                         'missing, the head as the nose) or the 25 Kinect '
                         'joints (default: coco)')
+    parser.add_argument('--with-depth', action='store_true',
+                        help='add keypoint_depth [M, T, V] to the 2D file: '
+                        "each joint's camera-space z in metres (float32, "
+                        'the raw Kinect value, not centred; 0 where the '
+                        'joint is not tracked), e.g. for deephar-style '
+                        '2D + depth pose labels (use with --layout-2d ntu)')
     parser.add_argument('--ignore-list',
                         help='file of sample names to skip, one per line '
                         '(e.g. the official missing-skeleton list; not '
@@ -106,12 +114,17 @@ def main(argv: Optional[List[str]] = None) -> None:
     report = osp.join(args.out_dir, f'{dataset}_report.txt')
     convert_command(
         paths,
-        functools.partial(convert_ntu_file, layout_2d=args.layout_2d),
+        functools.partial(convert_ntu_file, layout_2d=args.layout_2d,
+                          with_depth=args.with_depth),
         outputs,
         report,
         title=f'{dataset} from {osp.abspath(args.skeleton_dir)}',
+        # with_depth enters the fingerprint only when set, so that the parts
+        # of a killed run without it (an earlier version) still resume
         fingerprint=dict(tool='convert_ntu', dataset=dataset,
-                         layout_2d=args.layout_2d, version=2),
+                         layout_2d=args.layout_2d, version=2,
+                         **(dict(with_depth=True) if args.with_depth
+                            else {})),
         workers=args.workers,
         skipped=skipped,
         keep_parts=args.keep_parts)

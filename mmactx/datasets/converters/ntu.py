@@ -27,6 +27,14 @@ The 3D record is centred on the SpineMid joint of actor 1 in its first frame
 actors and frames with scores from the tracking state (1, 0.5, 0), by default
 re-indexed to COCO-17 so the PoseC3D configs apply. Both keep the file's (=
 the video's) number of each frame in ``video_frame_inds``.
+
+With ``with_depth=True`` the 2D record also holds ``keypoint_depth``
+[M, T, V] float32: each joint's camera-space z in metres, taken from the
+file's raw (x, y, z) columns (not from the centred 3D record), 0 where the
+joint's score is 0 (not tracked, or no actor in that frame). It is the depth
+label of the 2D joints (deephar's NTU pose batches: colour pixels + depth).
+float32, not float16: float16's step is 2 mm between 2 and 4 m and 4 mm
+beyond 4 m, coarser than the file's millimetre values.
 """
 import os.path as osp
 import re
@@ -358,13 +366,19 @@ def actor_arrays(
 
 
 def convert_ntu_file(path: str,
-                     layout_2d: str = 'coco') -> Dict[str, Dict]:
+                     layout_2d: str = 'coco',
+                     with_depth: bool = False) -> Dict[str, Dict]:
     """Convert one ``.skeleton`` file into a 3D and a 2D record.
 
     Args:
         path (str): The file.
         layout_2d (str): ``'coco'`` (COCO-17, for the PoseC3D configs) or
             ``'ntu'`` (all 25 Kinect joints). Defaults to ``'coco'``.
+        with_depth (bool): Add ``keypoint_depth`` [M, T, V] float32 to the
+            2D record: each joint's camera-space z in metres (the raw file
+            value, not centred), 0 where its ``keypoint_score`` is 0.
+            Without it the records are exactly those of earlier versions.
+            Defaults to False.
 
     Returns:
         dict: ``{'3d': record, '2d': record}``.
@@ -396,6 +410,8 @@ def convert_ntu_file(path: str,
                 f'{what} coordinate {values[m, t, v][far[m, t, v]][0]:g} '
                 f'{unit} is beyond {top:g} {unit}')
 
+    # camera-space z of every joint, before the 3D record is centred
+    depth = xyz[..., 2] * (score > 0)
     zero = (xyz == 0).all(axis=-1, keepdims=True)
     first = np.flatnonzero(~zero[0].all(axis=(1, 2)))[0]
     xyz = np.where(zero, 0, xyz - xyz[0, first, SPINE_MID])
@@ -408,6 +424,8 @@ def convert_ntu_file(path: str,
     rec3d = dict(common, keypoint=xyz.astype(np.float16))
 
     if layout_2d == 'coco':
+        depth = remap_joints(depth[..., None], None, NTU25_TO_COCO17)[0]
+        depth = depth[..., 0]
         color, score = remap_joints(color, score, NTU25_TO_COCO17)
     elif layout_2d != 'ntu':
         raise ValueError(f'layout_2d must be coco or ntu, got {layout_2d!r}')
@@ -417,6 +435,8 @@ def convert_ntu_file(path: str,
         keypoint_score=score.astype(np.float16),
         img_shape=NTU_IMG_SHAPE,
         original_shape=NTU_IMG_SHAPE)
+    if with_depth:
+        rec2d['keypoint_depth'] = depth.astype(np.float32)
     return {'3d': rec3d, '2d': rec2d}
 
 

@@ -396,22 +396,52 @@ class SPNet(BaseModule):
                 f'{2 * div} (so the smallest level is >= 2 x 2), got '
                 f'{height} x {width}')
 
-    def forward(self, x: Tensor) -> List[Dict[str, Tensor]]:
-        """Estimate the pose at every prediction block.
+    def _check_num_blocks(self, num_blocks: Optional[int]) -> int:
+        """The number of blocks to run: ``num_blocks``, or all if None."""
+        if num_blocks is None:
+            return self.num_blocks
+        if isinstance(num_blocks, bool) or not isinstance(num_blocks, int):
+            raise ValueError(f'num_blocks must be an int or None, got '
+                             f'{num_blocks!r}')
+        if not 1 <= num_blocks <= self.num_blocks:
+            raise ValueError(f'num_blocks must be in [1, {self.num_blocks}] '
+                             f'(this SPNet has {self.num_blocks} prediction '
+                             f'blocks) or None, got {num_blocks}')
+        return num_blocks
+
+    def forward(self, x: Tensor,
+                num_blocks: Optional[int] = None) -> List[Dict[str, Tensor]]:
+        """Estimate the pose at every prediction block, or only at the first
+        ``num_blocks`` of them.
+
+        Truncation (TPAMI'20's speed / accuracy trade-off, deephar
+        ``eval_speed2d.py``): with ``num_blocks = k`` the network stops as
+        soon as block k has been produced; no later scaling unit, pyramid or
+        prediction block runs, so the cost grows with k. Block b's output
+        does not depend on later blocks, so the k outputs equal the first k
+        of a full run.
 
         Args:
             x (Tensor): Images [N, C_img, H, W], H and W multiples of
                 ``size_divisor = 8 * 2**(L-1)`` and at least twice it.
+            num_blocks (int, optional): How many prediction blocks to run,
+                in [1, ``self.num_blocks``]; None (default) runs all.
 
         Returns:
-            list[dict[str, Tensor]]: One dict per prediction block, in
-            execution order (``P * (L - 1)`` of them). Block b works at
+            list[dict[str, Tensor]]: One dict per prediction block run, in
+            execution order (``P * (L - 1)`` of them, or ``num_blocks``).
+            Block b works at
             level ``l = block_levels[b]``, ``h x w = H / (8 * 2**l) x W /
             (8 * 2**l)``, ``C = level_channels[l]``: ``coords`` [N, J, 2]
             (x, y) or [N, J, 3] (x, y, z) in [0, 1]; ``visibility`` [N, J]
             in [0, 1]; ``heatmaps`` [N, J, h, w] (softmaxed); ``features``
             [N, C, h, w].
+
+        Raises:
+            ValueError: Bad input shape, or ``num_blocks`` not an int in
+                [1, ``self.num_blocks``] (nor None).
         """
+        count = self._check_num_blocks(num_blocks)
         self._check_input(x)
         lateral: List[Optional[Tensor]] = [None] * self.num_levels
         lateral[0] = self.entry_flow(x)
@@ -434,4 +464,6 @@ class SPNet(BaseModule):
                 lateral[dst] = feats
                 outputs.append(out)
                 idx += 1
+                if idx == count:
+                    return outputs
         return outputs

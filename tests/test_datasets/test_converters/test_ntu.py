@@ -1,5 +1,7 @@
 """NTU .skeleton parsing, denoising, actor assignment and records, on small
 files written in the exact format."""
+import pickle
+
 import numpy as np
 import pytest
 
@@ -98,6 +100,53 @@ def test_ntu_2d_layout_keeps_25_joints(tmp_path):
     rec = convert_ntu_file(path, layout_2d='ntu')['2d']
     assert rec['keypoint'].shape == (1, 15, 25, 2)
     np.testing.assert_allclose(rec['keypoint'][0], rows[..., 5:7], rtol=1e-3)
+
+
+RECORD_2D_KEYS = {'frame_dir', 'label', 'total_frames', 'video_frame_inds',
+                  'keypoint', 'keypoint_score', 'img_shape', 'original_shape'}
+
+
+def test_depth_is_the_raw_camera_z_and_zero_where_missing(tmp_path):
+    big = person(30, x=-0.5, z=2.5, sway=0.3, seed=1)  # actor 1
+    small = person(15, x=0.8, z=3.7, sway=0.05, seed=2)  # actor 2, 0-14
+    state = np.full((30, 25), 2)
+    state[:, 7] = 0  # not tracked: score 0, depth 0
+    state[:, 4] = 1  # inferred: score 0.5, depth kept
+    path = write(tmp_path, [('big', 0, kinect_rows(big, state)),
+                            ('small', 0, kinect_rows(small))], 30)
+    out = convert_ntu_file(path, layout_2d='ntu', with_depth=True)
+    rec = out['2d']
+    assert set(rec) == RECORD_2D_KEYS | {'keypoint_depth'}
+    depth = rec['keypoint_depth']
+    assert depth.dtype == np.float32 and depth.shape == (2, 30, 25)
+    # the file's z in metres, not the centred 3D record's
+    want = big[..., 2].copy()
+    want[:, 7] = 0
+    np.testing.assert_allclose(depth[0], want, rtol=1e-6)
+    np.testing.assert_allclose(depth[1, :15], small[..., 2], rtol=1e-6)
+    assert (depth[1, 15:] == 0).all()  # actor 2 absent
+    np.testing.assert_array_equal(depth == 0, rec['keypoint_score'] == 0)
+    assert abs(out['3d']['keypoint'][0, 0, 1, 2]) < 1e-3  # 3D is centred
+    assert 'keypoint_depth' not in out['3d']
+
+    # COCO-17: the depth follows the joints; eyes and ears are missing
+    coco = convert_ntu_file(path, with_depth=True)['2d']
+    for c, ntu in enumerate(NTU25_TO_COCO17):
+        want = 0 if ntu is None else depth[:, :, ntu]
+        np.testing.assert_array_equal(coco['keypoint_depth'][:, :, c], want)
+
+
+@pytest.mark.parametrize('layout', ['coco', 'ntu'])
+def test_records_without_depth_are_unchanged(tmp_path, layout):
+    path = write(tmp_path, [('1', 0, kinect_rows(person(12)))], 12)
+    plain = convert_ntu_file(path, layout_2d=layout)
+    assert set(plain['2d']) == RECORD_2D_KEYS
+    assert set(plain['3d']) == RECORD_2D_KEYS - {
+        'keypoint_score', 'img_shape', 'original_shape'}
+    deep = convert_ntu_file(path, layout_2d=layout, with_depth=True)
+    assert pickle.dumps(plain['3d']) == pickle.dumps(deep['3d'])
+    del deep['2d']['keypoint_depth']
+    assert pickle.dumps(plain['2d']) == pickle.dumps(deep['2d'])
 
 
 def test_frames_without_bodies_are_removed(tmp_path):

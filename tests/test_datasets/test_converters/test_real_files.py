@@ -36,6 +36,32 @@ def test_ntu_take_drink_water(shared_data):
     assert (kp2d[seen] < np.array([1920, 1080])).all()
 
 
+def raw_joint_line(path: str, frame: int, joint: int) -> list:
+    """The 12 values of a joint of a one-body file, parsed directly: line 1
+    is the frame count, then per frame the body count, the body line, the
+    joint count and 25 joint lines."""
+    with open(path) as f:
+        lines = f.read().split('\n')
+    assert lines[1 + frame * 28] == '1'  # one body in this frame
+    return [float(v) for v in lines[1 + frame * 28 + 3 + joint].split()]
+
+
+def test_ntu_take_depth_is_the_raw_z_column(shared_data):
+    path = shared_data(NTU_TAKE)
+    rec = convert_ntu_file(path, layout_2d='ntu', with_depth=True)['2d']
+    depth = rec['keypoint_depth']
+    assert depth.dtype == np.float32 and depth.shape == (1, 103, 25)
+    for frame, joint in [(0, 0), (0, 3), (17, 11), (58, 24), (102, 7)]:
+        x, y, z, *_, state = raw_joint_line(path, frame, joint)
+        assert state > 0  # tracked or inferred: depth kept
+        assert depth[0, frame, joint] == np.float32(z), (frame, joint)
+        np.testing.assert_allclose(rec['keypoint'][0, frame, joint],
+                                   raw_joint_line(path, frame, joint)[5:7],
+                                   rtol=1e-3)
+    # a person 3.4-4.1 m from the camera
+    assert 3.3 < depth.min() and depth.max() < 4.2
+
+
 def test_kinetics_skeleton_release_files(shared_data):
     folder = shared_data('kinetics_skeleton/kinetics_train')
     files = sorted(glob.glob(osp.join(folder, '*.json')))
