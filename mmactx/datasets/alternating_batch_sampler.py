@@ -50,7 +50,8 @@ class AlternatingBatchSampler(BatchSampler):
     Args:
         sampler (Sampler): The index sampler; ``sampler.dataset`` must be a
             ``ConcatDataset``. ``set_epoch`` reaches it through this
-            object's ``sampler`` attribute (mmengine's ``DistSamplerSeedHook``).
+            object's ``sampler`` attribute (mmengine's
+            ``DistSamplerSeedHook``).
         batch_size (int): The batch size of every part without its own in
             ``batch_sizes`` (the dataloader's ``batch_size``).
         batch_sizes (Sequence[int], optional): One batch size per part
