@@ -4,13 +4,21 @@ alternating pose batches (single frames with joint labels) and action
 batches (clips with an action label)."""
 from typing import Dict, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmengine.model import BaseModel
+from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmactx.pose_coords import (apply_affine, denormalize_coords,
+                                denormalize_depth, invert_affine)
 from mmactx.registry import MODELS
 
 TASKS = ('pose', 'action')
+#: How the class probabilities of a sample's views (clips, flips) combine:
+#: ``'prob_product'`` multiplies them (deephar's NTU test, renormalised),
+#: ``'prob'`` averages them (mmaction2's ``average_clips='prob'``)
+VIEW_AVERAGING = ('prob_product', 'prob')
 
 
 def batch_task(data_samples: Optional[Sequence]) -> str:
@@ -58,6 +66,38 @@ def _field(sample, name: str, index: int) -> Tensor:
     return torch.as_tensor(sample.get(name))
 
 
+def _meta_array(meta: dict, key: str, shape: tuple, index: int) -> np.ndarray:
+    value = np.asarray(meta[key], dtype=np.float64)
+    if value.shape != shape:
+        raise ValueError(f'pose data sample {index}: metainfo {key!r} must '
+                         f'have shape {shape}, got {value.shape}')
+    return value
+
+
+def image_poses(coords: Tensor, meta: dict, index: int = 0) -> Tensor:
+    """A pose sample's predictions in the image: crop targets [..., J, D]
+    (see :mod:`mmactx.pose_coords`) -> image pixels [..., J, 2], plus the
+    depth in the data's unit as a third value where the model predicts
+    it and the metainfo has ``root_depth`` and ``depth_span``.
+
+    The metainfo (:class:`~mmactx.datasets.transforms.CropAffine` and
+    :class:`~mmactx.datasets.transforms.PoseCoordTargets` record it) holds
+    ``input_size`` ``(w, h)`` of the crop and ``crop_matrix``, the 2 x 3
+    affine image -> crop. Without them the coordinates stay crop targets.
+    """
+    if 'crop_matrix' not in meta or 'input_size' not in meta:
+        return coords
+    matrix = coords.new_tensor(
+        invert_affine(_meta_array(meta, 'crop_matrix', (2, 3), index)))
+    xy = apply_affine(denormalize_coords(coords[..., :2], meta['input_size']),
+                      matrix)
+    if coords.shape[-1] < 3 or 'root_depth' not in meta:
+        return xy
+    z = denormalize_depth(coords[..., 2:3], float(meta['root_depth']),
+                          float(meta['depth_span']))
+    return torch.cat([xy, z], dim=-1)
+
+
 @MODELS.register_module()
 class MultitaskRecognizer(BaseModel):
     """SPNet pose estimation and the multitask action head (Luvizon et al.,
@@ -93,11 +133,21 @@ class MultitaskRecognizer(BaseModel):
     fed to the action head. Losses: the head's ``loss`` dict
     (``loss_pose_k``, ``loss_appearance_k``, ``loss_fused``).
 
+    **Test views**: an action batch of [N, V, T, 3, H, W] holds V views per
+    sample (clips, and their mirror images from ``FlipViews``); their class
+    probabilities are combined by ``average_views``.
+
     **Predict**: action batch: ``pred_score`` [A] = softmax of the fused
-    logits, ``pred_label`` its argmax, and the per-block poses of the
-    frames, ``pred_coords`` [K, T, J, D_p] and ``pred_visibility``
-    [K, T, J]; pose batch: ``pred_coords`` [K, J, D_p] and
-    ``pred_visibility`` [K, J] (all detached, block order = SPNet's
+    logits (combined over the views), ``pred_label`` its argmax and, for
+    single-view clips [N, T, ...] only (so that multi-view test dumps stay
+    small), the per-block poses of the frames, ``pred_coords`` [K, T, J,
+    D_p] and ``pred_visibility`` [K, T, J]; pose batch: ``pred_coords``
+    [K, J, D_p], ``pred_visibility`` [K, J] and, for the pose metrics
+    (:class:`~mmactx.evaluation.MultiBlockPCKh`,
+    :class:`~mmactx.evaluation.MultiBlockMPJPE`), ``pred_instances`` with
+    ``block_keypoints`` [1, K, J, 2 or 3] and ``keypoints`` [1, J, 2 or 3]
+    (the last block) in image pixels (plus depth, see :func:`image_poses`)
+    and ``keypoint_scores`` [1, J] (all detached; block order = SPNet's
     execution order).
 
     **Tensor**: SPNet's list of per-block dicts (``coords``,
@@ -119,6 +169,9 @@ class MultitaskRecognizer(BaseModel):
             :class:`VisibilityBCELoss` (weight 0.01).
         action_block (int): Index of the SPNet prediction block that feeds
             the action head (Python indexing). Defaults to -1, the last.
+        average_views (str): How the probabilities of a sample's test
+            views combine, one of :data:`VIEW_AVERAGING`. Defaults to
+            ``'prob_product'``, the paper's.
         data_preprocessor (dict, optional): mmengine data preprocessor
             (moves the data to the device; the default one does only that,
             so the inputs must be tensors already normalised).
@@ -131,6 +184,7 @@ class MultitaskRecognizer(BaseModel):
                  coord_loss: Optional[Dict] = None,
                  visibility_loss: Optional[Dict] = None,
                  action_block: int = -1,
+                 average_views: str = 'prob_product',
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
@@ -141,6 +195,10 @@ class MultitaskRecognizer(BaseModel):
             coord_loss or dict(type='ElasticNetCoordLoss'))
         self.visibility_loss = MODELS.build(
             visibility_loss or dict(type='VisibilityBCELoss'))
+        if average_views not in VIEW_AVERAGING:
+            raise ValueError(f'average_views must be one of '
+                             f'{VIEW_AVERAGING}, got {average_views!r}')
+        self.average_views = average_views
         num_blocks = self.backbone.num_blocks
         if not -num_blocks <= action_block < num_blocks:
             raise ValueError(f'action_block {action_block} is out of range '
@@ -170,12 +228,26 @@ class MultitaskRecognizer(BaseModel):
                              f'shape {tuple(imgs.shape)}')
         return imgs
 
-    def _action_inputs(self, inputs) -> Tensor:
+    def _action_inputs(self, inputs, views: bool = False) -> Tensor:
         clips = _stack(inputs)
-        if clips.dim() != 5:
-            raise ValueError(f'an action batch needs clips [N, T, 3, H, W], '
-                             f'got shape {tuple(clips.shape)}')
-        return clips
+        if clips.dim() == 5 or (views and clips.dim() == 6):
+            return clips
+        raise ValueError(
+            f'an action batch needs clips [N, T, 3, H, W]'
+            f'{" or views [N, V, T, 3, H, W]" if views else ""}, got shape '
+            f'{tuple(clips.shape)}')
+
+    def _view_scores(self, clips: Tensor) -> Tensor:
+        """Class probabilities [N, A] of views [N, V, T, 3, H, W],
+        combined by ``average_views``."""
+        n, v = clips.shape[:2]
+        _, outputs = self.action_outputs(clips.flatten(0, 1))
+        probs = self.action_head.predict(outputs).reshape(n, v, -1)
+        if self.average_views == 'prob':
+            return probs.mean(1)
+        # the product of the views' probabilities, renormalised
+        log = probs.clamp_min(torch.finfo(probs.dtype).tiny).log().sum(1)
+        return log.softmax(-1)
 
     def _run_clips(self, clips: Tensor) -> List[Dict[str, Tensor]]:
         """SPNet on the frames of clips [N, T, 3, H, W]; every output
@@ -271,23 +343,33 @@ class MultitaskRecognizer(BaseModel):
             if mode == 'loss':
                 return self.loss_pose(images, data_samples)
             outputs = self.backbone(images)
-            coords = torch.stack([o['coords'] for o in outputs], 1)
-            vis = torch.stack([o['visibility'] for o in outputs], 1)
+            coords = torch.stack([o['coords'] for o in outputs], 1).detach()
+            vis = torch.stack([o['visibility'] for o in outputs], 1).detach()
             for i, sample in enumerate(data_samples):
-                sample.pred_coords = coords[i].detach()
-                sample.pred_visibility = vis[i].detach()
+                sample.pred_coords = coords[i]
+                sample.pred_visibility = vis[i]
+                blocks = image_poses(coords[i], sample.metainfo, i)
+                sample.pred_instances = InstanceData(
+                    block_keypoints=blocks[None], keypoints=blocks[None, -1],
+                    keypoint_scores=vis[i, None, -1])
             return data_samples
-        clips = self._action_inputs(inputs)
-        poses, outputs = self.action_outputs(clips)
+        clips = self._action_inputs(inputs, views=mode == 'predict')
         if mode == 'loss':
+            _, outputs = self.action_outputs(clips)
             labels = self._labels(data_samples).to(clips.device)
             return self.action_head.loss(outputs, labels)
-        scores = self.action_head.predict(outputs).detach()
-        coords = torch.stack([o['coords'] for o in poses], 1)
-        vis = torch.stack([o['visibility'] for o in poses], 1)
+        if clips.dim() == 6:
+            scores, poses = self._view_scores(clips).detach(), None
+        else:
+            poses, outputs = self.action_outputs(clips)
+            scores = self.action_head.predict(outputs).detach()
         for i, sample in enumerate(data_samples):
             sample.set_pred_score(scores[i])
             sample.set_pred_label(scores[i].argmax(dim=-1, keepdim=True))
-            sample.pred_coords = coords[i].detach()
-            sample.pred_visibility = vis[i].detach()
+        if poses is not None:
+            coords = torch.stack([o['coords'] for o in poses], 1).detach()
+            vis = torch.stack([o['visibility'] for o in poses], 1).detach()
+            for i, sample in enumerate(data_samples):
+                sample.pred_coords = coords[i]
+                sample.pred_visibility = vis[i]
         return data_samples

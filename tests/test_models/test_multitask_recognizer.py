@@ -1,6 +1,7 @@
 """Luvizon et al.'s multitask recognizer: pose and action batches told
 apart by the ``task`` metainfo, deep-supervised pose losses, the action
 losses through the whole model, predictions and alternating training."""
+import numpy as np
 import pytest
 import torch
 from mmaction.structures import ActionDataSample
@@ -173,6 +174,60 @@ def test_predict_and_tensor_modes():
     assert feats[-1]['features'].shape == (2, T, 24, 8, 8)
     assert feats[-1]['heatmaps'].shape == (2, T, J, 8, 8)
     assert len(frames) == K and frames[0]['coords'].shape == (3, J, 3)
+
+
+def test_pose_predictions_in_image_pixels_and_depth():
+    model = build(with_depth=True).eval()
+    batch = pose_batch(n=2, dim=3)
+    # crop = image scaled by 0.5 and shifted: image -> crop pixels
+    matrix = np.array([[0.5, 0., -10.], [0., 0.5, -20.]])
+    for sample in batch['data_samples']:
+        sample.set_metainfo(dict(crop_matrix=matrix, input_size=(SIZE, SIZE),
+                                 root_depth=3.0, depth_span=2.0))
+    with torch.no_grad():
+        preds = model(**batch, mode='predict')
+    K = model.backbone.num_blocks
+    for p in preds:
+        crop = p.pred_coords.double() * SIZE  # [K, J, 3] crop pixels
+        want_xy = (crop[..., :2] + torch.tensor([10., 20.])) / 0.5
+        blocks = p.pred_instances.block_keypoints
+        assert blocks.shape == (1, K, J, 3)
+        torch.testing.assert_close(blocks[0, ..., :2].double(), want_xy,
+                                   rtol=1e-5, atol=1e-4)
+        torch.testing.assert_close(
+            blocks[0, ..., 2], (p.pred_coords[..., 2] - 0.5) * 2.0 + 3.0)
+        torch.testing.assert_close(p.pred_instances.keypoints,
+                                   blocks[:, -1])
+        assert p.pred_instances.keypoint_scores.shape == (1, J)
+    # without the crop's metainfo the poses stay crop targets
+    with torch.no_grad():
+        bare = model(**pose_batch(n=1, dim=3), mode='predict')[0]
+    torch.testing.assert_close(bare.pred_instances.block_keypoints[0],
+                               bare.pred_coords)
+
+
+@pytest.mark.parametrize('average', ['prob_product', 'prob'])
+def test_views_combine_their_probabilities(average):
+    model = build(average_views=average).eval()
+    single = action_batch(labels=(0, 1, 2, 1))
+    with torch.no_grad():
+        each = torch.stack([p.pred_score for p in
+                            model(**single, mode='predict')])
+        views = dict(inputs=single['inputs'].reshape(2, 2, T, 3, SIZE, SIZE),
+                     data_samples=action_batch()['data_samples'])
+        preds = model(**views, mode='predict')
+    each = each.reshape(2, 2, A)
+    if average == 'prob':
+        want = each.mean(1)
+    else:
+        want = each.prod(1) / each.prod(1).sum(-1, keepdim=True)
+    for p, w in zip(preds, want):
+        torch.testing.assert_close(p.pred_score, w, rtol=1e-4, atol=1e-6)
+        assert 'pred_coords' not in p  # multi-view dumps stay small
+    with pytest.raises(ValueError, match='average_views'):
+        build(average_views='max')
+    with pytest.raises(ValueError, match=r'clips \[N, T, 3, H, W\], got'):
+        model(views['inputs'], views['data_samples'], mode='loss')
 
 
 def test_refuses_missing_or_mixed_task():
