@@ -407,9 +407,12 @@ class Scene(NamedTuple):
             float64 [M, T, 17, 2] pixels (what a video of the clip shows;
             ``record['keypoint']`` holds the noisy, partly missed
             detections of them); None for the ntu3d layout.
+        depth (np.ndarray, optional): The camera-space depth of those
+            joints, float64 [M, T, 17] metres (coco2d; None for ntu3d).
     """
     record: Dict
     pixels: Optional[np.ndarray]
+    depth: Optional[np.ndarray] = None
 
 
 def generate_scene(rng: np.random.Generator,
@@ -454,7 +457,7 @@ def generate_scene(rng: np.random.Generator,
     kp, score = _detect_coco2d(rng, pixels, cams, img_shape, elev)
     record.update(img_shape=tuple(img_shape), original_shape=tuple(img_shape),
                   keypoint=kp, keypoint_score=score)
-    return Scene(record, pixels)
+    return Scene(record, pixels, cams[:, :, body.COCO_INDEX, 2])
 
 
 def generate_sample(rng: np.random.Generator,

@@ -11,6 +11,12 @@ frames of a person drawn in random clothes on a random room, so the motion
 is harder for it than for a pose model. Neither stream alone can be right
 on every class; the two together can.
 
+The same scenes make Luvizon et al.'s multitask built-in data
+(:func:`generate_multitask_dataset`): one person doing the motions of
+:data:`MULTITASK_CLASSES` empty-handed, recorded with where its joints
+truly are and how deep (the labels a motion-capture studio would give),
+for a model that learns poses and actions from the frames alone.
+
 The same scenes make IntegralAction's built-in data
 (:func:`generate_props_dataset`), where appearance misleads as in Mimetics:
 its classes are the motions, each done with its own prop (:data:`PROPS`)
@@ -73,6 +79,13 @@ PROPS_ZOOM = 2.0
 #: the props are drawn this much larger than the held objects of
 #: :data:`CLASSES` (a guitar or a ball, not a pen)
 PROP_SCALE = 1.8
+#: the classes of the multitask data: motions that differ in the pose
+MULTITASK_CLASSES: Tuple[str, ...] = ('wave', 'clap', 'punch', 'squat',
+                                      'jumping_jack', 'kick')
+#: ``(h, w)`` of the multitask videos
+MULTITASK_IMG_SHAPE = (96, 96)
+#: the multitask camera's zoom: the person fills about half the frame
+MULTITASK_ZOOM = 1.5
 # OpenCV hues (0-179) of the objects; the clothes take any hue
 _OBJECT_HUES = {'ball': (0, 12), 'stick': (95, 125), 'box': (22, 34),
                 'ring': (55, 80)}
@@ -316,6 +329,43 @@ def generate_props_sample(rng: np.random.Generator,
                        PROPS_ZOOM)
 
 
+def generate_multitask_sample(rng: np.random.Generator,
+                              label: int,
+                              frame_dir: str,
+                              img_shape: Tuple[int, int] = MULTITASK_IMG_SHAPE,
+                              num_frames: Optional[int] = None
+                              ) -> Tuple[Dict, np.ndarray]:
+    """Generate one clip of the multitask data: one person doing
+    ``MULTITASK_CLASSES[label]`` with nothing in hand.
+
+    Args:
+        rng (np.random.Generator): Random source; the clip is a pure
+            function of its state.
+        label (int): Class, an index into :data:`MULTITASK_CLASSES`.
+        frame_dir (str): Record id (and video name).
+        img_shape (tuple[int, int]): ``(h, w)`` of the video.
+        num_frames (int, optional): Clip length T; None draws 40 to 120.
+
+    Returns:
+        tuple[dict, np.ndarray]: The record and its frames [T, h, w, 3],
+        uint8 BGR. The record's ``keypoint`` [1, T, 17, 2] (float32 pixels)
+        is where the COCO-17 joints truly are, ``keypoint_score`` is 1
+        everywhere and ``keypoint_depth`` [1, T, 17] (float32) is their
+        camera-space depth in metres: ground truth, not detections.
+    """
+    if not 0 <= label < len(MULTITASK_CLASSES):
+        raise ValueError(f'label {label} outside '
+                         f'0..{len(MULTITASK_CLASSES) - 1}')
+    scene = synthetic.generate_scene(
+        rng, synthetic.CLASSES.index(MULTITASK_CLASSES[label]), 'coco2d',
+        frame_dir, img_shape, num_frames, 1, MULTITASK_ZOOM)
+    keypoint = scene.pixels.astype(np.float32)
+    record = dict(scene.record, label=int(label), keypoint=keypoint,
+                  keypoint_score=np.ones(keypoint.shape[:3], np.float32),
+                  keypoint_depth=scene.depth.astype(np.float32))
+    return record, render_video(rng, scene.pixels, img_shape)
+
+
 def _write_dataset(clips: List[synthetic.Clip], video_dir: str,
                    make: Callable[[synthetic.Clip, str],
                                   Tuple[Dict, np.ndarray]],
@@ -419,3 +469,28 @@ def generate_props_dataset(
             img_shape), progress)
     return records, {name: split.get(name, [])
                      for name in ('train', 'val', 'mimed')}
+
+
+def generate_multitask_dataset(
+        num_per_class_train: int,
+        num_per_class_val: int,
+        video_dir: str,
+        seed: int = 0,
+        img_shape: Tuple[int, int] = MULTITASK_IMG_SHAPE,
+        num_classes: Optional[int] = None,
+        progress: bool = False) -> Tuple[List[Dict], Dict[str, List[str]]]:
+    """Generate Luvizon et al.'s multitask built-in data: clips of
+    :data:`MULTITASK_CLASSES` (:func:`generate_multitask_sample`) with
+    train and val splits, one video per record in ``video_dir``, written
+    atomically; seeded as :func:`generate_video_dataset`.
+
+    Returns:
+        tuple[list[dict], dict]: The records and ``{'train': [...],
+        'val': [...]}`` of frame_dirs.
+    """
+    clips = synthetic.dataset_clips(num_per_class_train, num_per_class_val,
+                                    num_classes, len(MULTITASK_CLASSES), seed)
+    records, split = _write_dataset(
+        clips, video_dir, lambda clip, frame_dir: generate_multitask_sample(
+            clip.rng, clip.label, frame_dir, img_shape), progress)
+    return records, {name: split.get(name, []) for name in ('train', 'val')}

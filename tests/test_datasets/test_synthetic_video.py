@@ -6,9 +6,13 @@ import pytest
 
 from mmactx.datasets import load_annotations
 from mmactx.datasets.annotation_io import check_record
+from mmactx.datasets.synthetic import CLASSES as SKELETON_CLASSES
 from mmactx.datasets.synthetic import generate_scene
 from mmactx.datasets.synthetic_video import (CLASSES, IMG_SHAPE, MOTIONS,
-                                             OBJECTS, PROPS,
+                                             MULTITASK_CLASSES,
+                                             MULTITASK_IMG_SHAPE,
+                                             MULTITASK_ZOOM, OBJECTS, PROPS,
+                                             generate_multitask_sample,
                                              generate_props_dataset,
                                              generate_props_sample,
                                              generate_video_dataset,
@@ -220,3 +224,50 @@ def test_props_dataset_and_cli(tmp_path, capsys):
         with pytest.raises(SystemExit):
             cli.main([str(out)] + argv)
         assert error in capsys.readouterr().err
+
+
+def test_multitask_sample_labels_are_the_true_joints_and_depth():
+    rng = np.random.default_rng(5)
+    record, frames = generate_multitask_sample(rng, 1, 'syn_000001',
+                                               num_frames=12)
+    check_record(record, 0, num_classes=len(MULTITASK_CLASSES),
+                 num_keypoints=17)
+    assert frames.shape == (12, *MULTITASK_IMG_SHAPE, 3)
+    assert record['keypoint'].shape == (1, 12, 17, 2)
+    assert (record['keypoint_score'] == 1).all()
+    assert record['keypoint_depth'].shape == (1, 12, 17)
+    # the same random state gives the scene these labels come from
+    scene = generate_scene(
+        np.random.default_rng(5), SKELETON_CLASSES.index('clap'), 'coco2d',
+        'syn_000001', MULTITASK_IMG_SHAPE, 12, 1, MULTITASK_ZOOM)
+    np.testing.assert_allclose(record['keypoint'], scene.pixels, atol=1e-4)
+    np.testing.assert_allclose(record['keypoint_depth'], scene.depth,
+                               atol=1e-5)
+    # a person a few metres away, nearer joints nearer the camera
+    assert (record['keypoint_depth'] > 1).all()
+    assert (record['keypoint_depth'] < 10).all()
+    # the person is drawn where the labels are: the frame differs from the
+    # empty room (its corner colour) at the hips
+    hips = record['keypoint'][0, 0, [COCO.joints.index('left_hip'),
+                                     COCO.joints.index('right_hip')]]
+    room = frames[0, 0, 0].astype(int)
+    for x, y in hips.round().astype(int):
+        assert np.abs(frames[0, y, x].astype(int) - room).sum() > 0
+    with pytest.raises(ValueError, match='label 6 outside 0..5'):
+        generate_multitask_sample(rng, 6, 'x')
+
+
+def test_multitask_cli(tmp_path, capsys):
+    cli = load_script('tools/data/generate_synthetic.py')
+    out, videos = tmp_path / 'mt.pkl', tmp_path / 'videos'
+    cli.main([str(out), '--multitask', '--videos', str(videos),
+              '--train-per-class', '1', '--val-per-class', '0',
+              '--num-classes', '2'])
+    train = load_annotations(str(out), split='train', num_classes=2)
+    assert [r['label'] for r in train] == [0, 1]
+    assert all('keypoint_depth' in r for r in train)
+    assert len(list(videos.glob('*.mp4'))) == 2
+    assert '2 multitask clips with videos' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main([str(out), '--multitask'])
+    assert '--multitask needs --videos' in capsys.readouterr().err

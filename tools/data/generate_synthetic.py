@@ -13,6 +13,10 @@ Examples::
         data/synthetic_props/coco2d.pkl --mimed-per-class 10 \\
         --videos data/synthetic_props/videos \\
         --label-map data/synthetic_props/label_map.txt
+    python tools/data/generate_synthetic.py \\
+        data/synthetic_multitask/coco2d.pkl --multitask \\
+        --videos data/synthetic_multitask/videos \\
+        --label-map data/synthetic_multitask/label_map.txt
 
 The file has the splits ``train`` and ``val`` (and ``mimed``); see
 :mod:`mmactx.datasets.synthetic` for the motions and the record fields, and
@@ -66,7 +70,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         + ') in train and val, plus a split "mimed" of N '
                         'clips per class that hold another class\'s prop, '
                         'where appearance misleads')
+    parser.add_argument('--multitask', action='store_true',
+                        help='with --videos, make the multitask data '
+                        '(Luvizon et al.) instead: one person doing the '
+                        'motions '
+                        + ', '.join(synthetic_video.MULTITASK_CLASSES)
+                        + ' empty-handed, with the true joints and their '
+                        'depth as labels')
     args = parser.parse_args(argv)
+    if args.multitask:
+        if args.videos is None:
+            parser.error('--multitask needs --videos')
+        if args.mimed_per_class is not None:
+            parser.error('--multitask and --mimed-per-class are different '
+                         'datasets; choose one')
     if args.mimed_per_class is not None:
         if args.videos is None:
             parser.error('--mimed-per-class needs --videos')
@@ -91,6 +108,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def classes_of(args: argparse.Namespace) -> Sequence[str]:
     """The classes of the dataset the arguments ask for."""
+    if args.multitask:
+        return synthetic_video.MULTITASK_CLASSES
     if args.mimed_per_class is not None:
         return tuple(synthetic_video.PROPS)
     return synthetic_video.CLASSES if args.videos else CLASSES
@@ -102,7 +121,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         args.label_map), [])
     start = time.perf_counter()
     classes = classes_of(args)[:args.num_classes]
-    if args.mimed_per_class is not None:
+    if args.multitask:
+        annotations, split = synthetic_video.generate_multitask_dataset(
+            args.train_per_class, args.val_per_class, args.videos,
+            args.seed, num_classes=len(classes), progress=True)
+        what = f'multitask clips with videos in {args.videos}'
+    elif args.mimed_per_class is not None:
         annotations, split = synthetic_video.generate_props_dataset(
             args.train_per_class, args.val_per_class, args.mimed_per_class,
             args.videos, args.seed, num_classes=len(classes), progress=True)
