@@ -157,10 +157,11 @@ class MultitaskRecognizer(BaseModel):
 
     Args:
         backbone (dict): :class:`SPNet` config.
-        action_head (dict): :class:`MultitaskActionHead` config; its
-            ``pose_dim`` must be SPNet's D_p (2, or 3 with
+        action_head (dict, optional): :class:`MultitaskActionHead` config;
+            its ``pose_dim`` must be SPNet's D_p (2, or 3 with
             ``with_depth``) and its ``feat_channels`` the channels of the
-            ``action_block``'s level.
+            ``action_block``'s level. None makes a pose estimator, which
+            refuses action batches.
         coord_loss (dict, optional): Coordinate loss, called
             ``(pred [N, J, D_p], target, valid)``. Defaults to
             :class:`ElasticNetCoordLoss`.
@@ -180,7 +181,7 @@ class MultitaskRecognizer(BaseModel):
 
     def __init__(self,
                  backbone: Dict,
-                 action_head: Dict,
+                 action_head: Optional[Dict] = None,
                  coord_loss: Optional[Dict] = None,
                  visibility_loss: Optional[Dict] = None,
                  action_block: int = -1,
@@ -190,7 +191,8 @@ class MultitaskRecognizer(BaseModel):
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
-        self.action_head = MODELS.build(action_head)
+        self.action_head = (MODELS.build(action_head)
+                            if action_head is not None else None)
         self.coord_loss = MODELS.build(
             coord_loss or dict(type='ElasticNetCoordLoss'))
         self.visibility_loss = MODELS.build(
@@ -206,6 +208,10 @@ class MultitaskRecognizer(BaseModel):
                              f'blocks')
         self.action_block = action_block % num_blocks
         self.pose_dim = 3 if self.backbone.with_depth else 2
+        if self.action_head is not None:
+            self._check_action_head()
+
+    def _check_action_head(self) -> None:
         head_dim = self.action_head.pose_branch.in_channels
         if head_dim != self.pose_dim:
             raise ValueError(f'action_head pose_dim ({head_dim}) must be the '
@@ -229,6 +235,9 @@ class MultitaskRecognizer(BaseModel):
         return imgs
 
     def _action_inputs(self, inputs, views: bool = False) -> Tensor:
+        if self.action_head is None:
+            raise ValueError('this MultitaskRecognizer has no action_head (a '
+                             'pose estimator): it takes pose batches only')
         clips = _stack(inputs)
         if clips.dim() == 5 or (views and clips.dim() == 6):
             return clips

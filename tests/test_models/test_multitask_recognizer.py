@@ -226,8 +226,18 @@ def test_views_combine_their_probabilities(average):
         assert 'pred_coords' not in p  # multi-view dumps stay small
     with pytest.raises(ValueError, match='average_views'):
         build(average_views='max')
+
     with pytest.raises(ValueError, match=r'clips \[N, T, 3, H, W\], got'):
         model(views['inputs'], views['data_samples'], mode='loss')
+
+
+def test_pose_estimator_without_action_head():
+    init_default_scope('mmactx')
+    model = MODELS.build(dict(type='MultitaskRecognizer', backbone=BACKBONE))
+    losses = model(**pose_batch(n=2), mode='loss')
+    assert set(losses) == {'loss_coord', 'loss_visibility'}
+    with pytest.raises(ValueError, match='no action_head'):
+        model(**action_batch(), mode='loss')
 
 
 def test_refuses_missing_or_mixed_task():
