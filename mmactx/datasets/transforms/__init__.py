@@ -14,10 +14,13 @@ from .flip import Flip
 from .formatting import FormatFramePoses, PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
 from .keypoint import MMCompact, PoseCompact, PoseDecode
+from .multitask_formatting import PackMultitaskInputs
 from .parsing import LoadParsingMaps, ParsingFeatureMap
+from .pose_crop import (BoxFromKeypoints, ChannelPower, CropAffine,
+                        PoseCoordTargets, RandomCropJitter)
 from .pose_maps import GeneratePoseMaps
-from .sampling import (FrameSampler, MMUniformSampleFrames,
-                       PoolSampleFrames, ShareFrameInds, UniformSampleFrames)
+from .sampling import (FrameSampler, MMUniformSampleFrames, PoolSampleFrames,
+                       ShareFrameInds, UniformSampleFrames)
 from .skeleton import RandomRotation3D, SkeletonFeatures, ValidCropResize
 from .stid import STIDDescriptors
 from .video import MMDecode
@@ -31,5 +34,7 @@ __all__ = [
     'render_points', 'render_segments', 'CenterOnJoint', 'MinMaxScale',
     'FrameSampler', 'PoolSampleFrames', 'RandomViewTransform',
     'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors',
-    'GeneratePoseMaps', 'ShareFrameInds', 'FormatFramePoses', 'Flip'
+    'GeneratePoseMaps', 'ShareFrameInds', 'FormatFramePoses', 'Flip',
+    'BoxFromKeypoints', 'ChannelPower', 'CropAffine', 'PoseCoordTargets',
+    'RandomCropJitter', 'PackMultitaskInputs'
 ]

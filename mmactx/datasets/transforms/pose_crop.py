@@ -146,6 +146,10 @@ class RandomCropJitter(BaseTransform):
     * flip: with probability ``flip_ratio`` (applied by :class:`CropAffine`,
       mirroring inside the crop).
 
+    A ``crop_rotation`` / ``crop_flip`` already in the results (e.g. a fixed
+    test-time flip) is combined with the draw: the angles add, the flips
+    cancel.
+
     Required Keys:
         crop_center, crop_size (e.g. from :class:`BoxFromKeypoints`).
 
