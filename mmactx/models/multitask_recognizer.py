@@ -66,8 +66,13 @@ def _field(sample, name: str, index: int) -> Tensor:
     return torch.as_tensor(sample.get(name))
 
 
-def _meta_array(meta: dict, key: str, shape: tuple, index: int) -> np.ndarray:
+def _meta_array(meta: dict, key: str, shape: tuple, index: int,
+                size: Optional[int] = None) -> np.ndarray:
+    """``meta[key]`` as float64 of ``shape`` (or any shape of ``size``
+    values, reshaped: cameras store ``f`` as [2, 1])."""
     value = np.asarray(meta[key], dtype=np.float64)
+    if size is not None and value.size == size:
+        value = value.reshape(shape)
     if value.shape != shape:
         raise ValueError(f'pose data sample {index}: metainfo {key!r} must '
                          f'have shape {shape}, got {value.shape}')
@@ -76,17 +81,28 @@ def _meta_array(meta: dict, key: str, shape: tuple, index: int) -> np.ndarray:
 
 def image_poses(coords: Tensor, meta: dict, index: int = 0) -> Tensor:
     """A pose sample's predictions in the image: crop targets [..., J, D]
-    (see :mod:`mmactx.pose_coords`) -> image pixels [..., J, 2], plus the
-    depth in the data's unit as a third value where the model predicts
-    it and the metainfo has ``root_depth`` and ``depth_span``.
+    (see :mod:`mmactx.pose_coords`) -> image pixels [..., J, 2] or, where
+    the model predicts depth and the metainfo has ``root_depth`` and
+    ``depth_span``, [..., J, 3]: pixels and the depth in the data's unit,
+    or with a pinhole ``camera_param`` (``f``, ``c`` in pixels, as
+    mmpose's Human3.6M cameras) the camera-space point ``((u - c_x) z /
+    f_x, (v - c_y) z / f_y, z)`` (the paper's H36M evaluation: the
+    ground-truth root depth, then the inverse projection).
 
     The metainfo (:class:`~mmactx.datasets.transforms.CropAffine` and
     :class:`~mmactx.datasets.transforms.PoseCoordTargets` record it) holds
     ``input_size`` ``(w, h)`` of the crop and ``crop_matrix``, the 2 x 3
-    affine image -> crop. Without them the coordinates stay crop targets.
+    affine image -> crop, and for a flipped crop ``crop_joint_order``
+    (joint j of the crop is joint ``crop_joint_order[j]`` of the image),
+    whose order the result takes. Without them the coordinates stay crop
+    targets.
     """
     if 'crop_matrix' not in meta or 'input_size' not in meta:
         return coords
+    if 'crop_joint_order' in meta:
+        order = torch.as_tensor(np.asarray(meta['crop_joint_order']),
+                                device=coords.device)
+        coords = coords.index_select(-2, torch.argsort(order))
     matrix = coords.new_tensor(
         invert_affine(_meta_array(meta, 'crop_matrix', (2, 3), index)))
     xy = apply_affine(denormalize_coords(coords[..., :2], meta['input_size']),
@@ -95,6 +111,11 @@ def image_poses(coords: Tensor, meta: dict, index: int = 0) -> Tensor:
         return xy
     z = denormalize_depth(coords[..., 2:3], float(meta['root_depth']),
                           float(meta['depth_span']))
+    camera = meta.get('camera_param')
+    if camera is not None:
+        f = coords.new_tensor(_meta_array(camera, 'f', (2, ), index, 2))
+        c = coords.new_tensor(_meta_array(camera, 'c', (2, ), index, 2))
+        xy = (xy - c) * z / f
     return torch.cat([xy, z], dim=-1)
 
 

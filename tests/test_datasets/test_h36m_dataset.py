@@ -178,3 +178,45 @@ def test_registered(h36m):
     assert 'camera_param' not in dataset.get_data_info(0)
     assert isinstance(torch.as_tensor(dataset.get_data_info(0)['keypoint']),
                       torch.Tensor)
+
+
+def test_perfect_predictions_give_zero_mpjpe_through_the_model_mapping(h36m):
+    """The paper's H36M evaluation chain: crop targets -> image pixels and
+    depth (the ground-truth root depth) -> the inverse pinhole projection
+    (``MultitaskRecognizer``'s ``image_poses``) gives back the camera-space
+    joints of ``S``: a prediction equal to the targets is off only by what
+    the data's own 2D labels (``part``, with the lens distortion) and the
+    pinhole inverse of ``S`` differ, computed here directly."""
+    from mmactx.models.multitask_recognizer import image_poses
+    np.random.seed(2)
+    pipeline = [LoadImageFromFile(),
+                RandomCropJitter(rotation=30, scales=(0.7, 1.3),
+                                 flip_ratio=0.5),
+                CropAffine(layout='h36m'),
+                PoseCoordTargets('h36m', depth_span=2.0, root='pelvis'),
+                PackMultitaskInputs('pose')]
+    dataset = _ours(h36m, pipeline=pipeline)
+    metric = MultiBlockMPJPE(scale=1000)
+    floor = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        cam = info['camera_param']
+        uv = info['keypoint'][0, 0]
+        z = info['keypoint_depth'][0, 0, :, None]
+        unprojected = np.concatenate(
+            [(uv - np.ravel(cam['c'])) * z / np.ravel(cam['f']), z], 1)
+        floor.append(unprojected - unprojected[0] -
+                     info['lifting_target'][0])
+        sample = dataset[i]['data_samples']
+        target = sample.gt_coords.double()
+        shifted = target.clone()
+        shifted[1:, 2] += 0.05  # all but the root 10 cm too deep
+        blocks = image_poses(torch.stack([target, shifted]), sample.metainfo,
+                             i)
+        sample.pred_instances = dict(block_keypoints=blocks[None])
+        metric.process([{}], [sample])
+    out = metric.compute_metrics(metric.results)
+    floor = 1000 * np.linalg.norm(np.stack(floor), axis=-1).mean()
+    assert 1 < floor < 5  # mm: pixel-level disagreement of part and S
+    assert out['MPJPE_block0'] == pytest.approx(floor, abs=0.05)
+    assert 90 < out['MPJPE_block1'] < 110  # 10 cm on 16 of 17 joints

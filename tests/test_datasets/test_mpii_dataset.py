@@ -181,3 +181,30 @@ def test_registered(mpii):
         dict(type='MpiiPoseDataset', ann_file=mpii['ann_file'],
              data_prefix=dict(img=mpii['img'])))
     assert len(dataset) == 5 and 'head_size' not in dataset.get_data_info(0)
+
+
+def test_perfect_predictions_score_full_pckh_through_the_model_mapping(mpii):
+    """The whole evaluation chain of the MPII config: a prediction equal to
+    the crop targets goes through ``MultitaskRecognizer``'s mapping back to
+    the image (flip and rotation included) and scores PCKh 100; a prediction
+    off by half a head size fails."""
+    from mmactx.evaluation import MultiBlockPCKh
+    from mmactx.models.multitask_recognizer import image_poses
+    np.random.seed(1)
+    pipeline = [LoadImageFromFile(),
+                RandomCropJitter(rotation=40, rotation_step=5,
+                                 flip_ratio=0.5),
+                CropAffine(layout='mpii'), PoseCoordTargets('mpii'),
+                PackMultitaskInputs('pose')]
+    dataset = _ours(mpii, pipeline=pipeline, test_mode=True)
+    metric = MultiBlockPCKh()
+    for i in range(len(dataset)):
+        sample = dataset[i]['data_samples']
+        target = sample.gt_coords.double()
+        blocks = image_poses(torch.stack([target, target + 0.2]),
+                             sample.metainfo, i)
+        sample.pred_instances = dict(block_keypoints=blocks[None])
+        metric.process([{}], [sample])
+    out = metric.evaluate(len(dataset))
+    assert out['mpii/PCKh_block0'] == pytest.approx(100)
+    assert out['mpii/PCKh_block1'] < 50

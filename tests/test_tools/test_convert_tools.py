@@ -108,6 +108,30 @@ def test_convert_ntu120_and_ntu60_subset(ntu_dir, tmp_path, capsys):
     assert 'S018C001P050R001A061.skeleton\tnot_in_ntu60' in report
 
 
+def test_convert_ntu_with_depth(ntu_dir, tmp_path, capsys):
+    """--with-depth adds keypoint_depth to the 2D file; the parts of a run
+    without it are not re-used (the option is in the fingerprint)."""
+    out = tmp_path / 'out'
+    args = [str(ntu_dir), '--out-dir', str(out), '--workers', '0',
+            '--layout-2d', 'ntu', '--keep-parts']
+    convert_ntu.main(args)
+    plain = safe_load_pickle(str(out / 'ntu60_2d.pkl'))['annotations']
+    assert all('keypoint_depth' not in r for r in plain)
+    capsys.readouterr()
+    convert_ntu.main(args + ['--with-depth'])
+    assert 'starting over' in capsys.readouterr().out
+    two_d = load_annotations(str(out / 'ntu60_2d.pkl'), 'xsub_train',
+                             num_classes=60, num_keypoints=25)
+    assert len(two_d) == 5
+    for rec in two_d:
+        depth = rec['keypoint_depth']
+        assert depth.dtype == np.float32
+        assert depth.shape == rec['keypoint'].shape[:3]
+        assert ((depth > 0) == (rec['keypoint_score'] > 0)).all()
+    three_d = safe_load_pickle(str(out / 'ntu60_3d.pkl'))['annotations']
+    assert all('keypoint_depth' not in r for r in three_d)
+
+
 def test_convert_ntu_with_nothing_usable(tmp_path):
     (tmp_path / 'S001C001P001R001A001.skeleton').write_text('1\n0\n')
     with pytest.raises(InputError, match='none of the 1 files'):

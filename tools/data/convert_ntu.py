@@ -7,9 +7,9 @@ writes ``<dataset>_3d.pkl`` (25 Kinect joints in metres, denoised and
 centred; for the GCN configs), ``<dataset>_2d.pkl`` (colour-camera pixels,
 img_shape 1080x1920, scores from the tracking state; COCO-17 by default, for
 the PoseC3D configs; with ``--with-depth`` also ``keypoint_depth``, each
-joint's camera-space z in metres, float32, for the depth labels of
-Luvizon et al.'s multitask model) and ``<dataset>_report.txt`` (every skipped file with
-its reason), each with the official splits: xsub and xview for NTU60, xsub
+joint's camera-space z in metres, float32, for the depth labels of Luvizon
+et al.'s multitask model) and ``<dataset>_report.txt`` (every skipped file
+with its reason), each with the official splits: xsub and xview for NTU60, xsub
 and xset for NTU120. See :mod:`mmactx.datasets.converters.ntu`.
 
 Files are converted in parallel; a killed run restarted with the same

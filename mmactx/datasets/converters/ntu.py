@@ -44,6 +44,7 @@ import numpy as np
 
 from mmactx.skeletons import NTU25_TO_COCO17, remap_joints
 from mmactx.utils.cli import InputError
+
 from .batch import SkipSample
 
 NUM_JOINTS = 25

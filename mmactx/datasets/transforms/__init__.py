@@ -10,6 +10,7 @@ keypoints, so configs use them as they are (found through the parent
 registry); mmactx's ``Flip`` is mmaction2's plus ``layout=``, the left and
 right joints of a named skeleton.
 """
+from .clip_sampling import AppendFlipViews, StrideJitterSampleFrames
 from .flip import Flip
 from .formatting import FormatFramePoses, PackPoseClips
 from .heatmaps import GeneratePoseTarget, render_points, render_segments
@@ -36,5 +37,6 @@ __all__ = [
     'MMUniformSampleFrames', 'MMDecode', 'MMCompact', 'STIDDescriptors',
     'GeneratePoseMaps', 'ShareFrameInds', 'FormatFramePoses', 'Flip',
     'BoxFromKeypoints', 'ChannelPower', 'CropAffine', 'PoseCoordTargets',
-    'RandomCropJitter', 'PackMultitaskInputs'
+    'RandomCropJitter', 'PackMultitaskInputs', 'AppendFlipViews',
+    'StrideJitterSampleFrames'
 ]

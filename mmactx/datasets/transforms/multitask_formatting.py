@@ -92,8 +92,9 @@ class PackMultitaskInputs(BaseTransform):
                  meta_keys: Sequence[str] = (
                      'frame_dir', 'img_path', 'img_shape', 'ori_shape',
                      'input_size', 'crop_matrix', 'crop_center', 'crop_size',
-                     'crop_rotation', 'crop_flip', 'root_depth',
-                     'camera_param', 'clip_len', 'num_clips', 'num_views')
+                     'crop_rotation', 'crop_flip', 'crop_joint_order',
+                     'root_depth',
+                     'depth_span', 'camera_param', 'clip_len', 'num_clips', 'num_views')
                  ) -> None:
         if task not in TASKS:
             raise ValueError(f'task must be one of {TASKS}, got {task!r}')

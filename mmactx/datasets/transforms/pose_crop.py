@@ -295,7 +295,9 @@ class CropAffine(BaseTransform):
 
     Added Keys:
         crop_matrix ([2, 3] float64, image -> crop, the flip included),
-        input_size ((w, h)).
+        input_size ((w, h)), crop_joint_order ([V] int, flipped samples
+        only: joint j of the crop is joint ``crop_joint_order[j]`` of the
+        image, to map predictions back).
 
     Args:
         input_size (Sequence[int]): ``(w, h)`` of the crop. Defaults to
@@ -353,6 +355,8 @@ class CropAffine(BaseTransform):
                             f'{value.shape[axis]} joints, layout '
                             f'{self.layout!r} has {len(self.flip_index)}')
                     results[key] = np.take(value, self.flip_index, axis=axis)
+            # joint j of the crop is joint crop_joint_order[j] of the image
+            results['crop_joint_order'] = np.asarray(self.flip_index)
         results['crop_matrix'] = matrix
         results['input_size'] = self.input_size
         results['img_shape'] = (self.input_size[1], self.input_size[0])
@@ -431,7 +435,8 @@ class PoseCoordTargets(BaseTransform):
         img_shape, keypoint_depth (with depth_span).
 
     Added Keys:
-        gt_coords, gt_coords_valid, gt_visible, root_depth (3D only).
+        gt_coords, gt_coords_valid, gt_visible, root_depth and depth_span
+        (3D only).
 
     Args:
         layout (str): Skeleton layout name (checks V; names the root).
@@ -508,6 +513,7 @@ class PoseCoordTargets(BaseTransform):
                 z_ok = np.zeros_like(z_ok)
                 z_target = np.zeros_like(z)
             z_target = np.where(z_ok, z_target, 0.0)
+            results['depth_span'] = self.depth_span
             coords = np.concatenate([coords, z_target[:, None]], 1)
             valid = np.concatenate([valid, z_ok[:, None]], 1)
         results['gt_coords'] = coords.astype(np.float32)

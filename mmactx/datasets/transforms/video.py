@@ -158,13 +158,17 @@ class MMDecode(BaseTransform):
       skeleton frame, as frames without a body are left out), the indices go
       through it first.
     * ``'Pose'``: ``keypoint[:, Pose_inds]`` and ``keypoint_score`` (ones
-      where absent) as float32, as mmaction2's ``PoseDecode``.
+      where absent) as float32, as mmaction2's ``PoseDecode``; where the
+      record has ``keypoint_depth`` (mmactx's NTU converter with
+      ``with_depth``: camera-space z in metres), it is taken at the same
+      frames, as float32.
 
     Where both are decoded and the frames' ``(h, w)`` differs from
     ``img_shape`` (e.g. NTU videos compressed to 960x540 against 1920x1080
     annotations), the keypoints are rescaled to the frames: ``x *= w / W``,
     ``y *= h / H``, and ``img_shape`` and ``original_shape`` become
-    ``(h, w)``, as mmaction2 does.
+    ``(h, w)``, as mmaction2 does. ``keypoint_depth`` is never rescaled (it
+    is metres, not pixels).
 
     A video may be up to ``max_shortfall`` frames shorter than its record
     needs (``total_frames``, or ``video_frame_inds.max() + 1``): re-encoded
@@ -183,12 +187,15 @@ class MMDecode(BaseTransform):
         - video_frame_inds (optional, with RGB)
         - keypoint ([M, T, V, C] pixels, with Pose)
         - keypoint_score ([M, T, V], optional)
+        - keypoint_depth ([M, T, V] metres, optional, with Pose)
         - img_shape (with both, (H, W) of the annotation)
 
     Modified Keys:
 
         - RGB_inds, Pose_inds (squeezed to 1-D)
         - keypoint ([M, N', V, C] float32; rescaled to the frames' size)
+        - keypoint_depth ([M, N', V] float32 metres, where present; not
+          rescaled)
         - img_shape ((h, w) of the frames where they differ)
         - original_shape (likewise)
         - filename (set to ``frame_dir + '.mp4'`` where absent, for video
@@ -346,6 +353,16 @@ class MMDecode(BaseTransform):
                 if 'keypoint_score' not in results:
                     results['keypoint_score'] = np.ones(kp.shape[:-1],
                                                         np.float32)
+                if 'keypoint_depth' in results:
+                    depth = results['keypoint_depth']
+                    if np.shape(depth) != kp.shape[:3]:
+                        raise ValueError(
+                            f'record {results.get("frame_dir")!r}: '
+                            f'keypoint_depth of shape {np.shape(depth)} '
+                            f'does not match keypoint {kp.shape} (expected '
+                            f'{kp.shape[:3]})')
+                    results['keypoint_depth'] = np.asarray(
+                        depth)[:, inds].astype(np.float32)
                 results['keypoint'] = kp[:, inds].astype(np.float32)
                 results['keypoint_score'] = \
                     results['keypoint_score'][:, inds].astype(np.float32)

@@ -247,6 +247,32 @@ def test_rescaled_keypoints_match_mmaction(tmp_path, monkeypatch):
         rtol=1e-6)
 
 
+def test_keypoint_depth_follows_pose_inds_unscaled(tmp_path):
+    """keypoint_depth (metres) is taken at Pose_inds as float32 and, unlike
+    the pixel keypoints, not rescaled to the 96x64 frames."""
+    path = write_video(str(tmp_path / 'v.avi'), T=20)
+    rng = np.random.RandomState(1)
+    kp = rng.uniform(0, 1000, (2, 20, 25, 2)).astype(np.float16)
+    depth = rng.uniform(2, 4, (2, 20, 25)).astype(np.float32)
+    rec = dict(frame_dir='S001C001P001R001A001', filename=path,
+               total_frames=20, img_shape=(1080, 1920),
+               original_shape=(1080, 1920), keypoint=kp,
+               keypoint_depth=depth, modality=['RGB', 'Pose'],
+               RGB_inds=np.array([0, 5]), Pose_inds=np.array([3, 3, 19, 0]))
+    out = MMDecode()(copy.deepcopy(rec))
+    assert out['keypoint_depth'].dtype == np.float32
+    np.testing.assert_array_equal(out['keypoint_depth'],
+                                  depth[:, [3, 3, 19, 0]])
+    np.testing.assert_allclose(out['keypoint'][..., 0],
+                               kp[:, [3, 3, 19, 0]].astype(np.float32)[..., 0]
+                               * 96 / 1920,
+                               rtol=1e-6)
+    rec['keypoint_depth'] = depth[:, :10]
+    with pytest.raises(ValueError, match=r"S001C001P001R001A001'?: "
+                       r'keypoint_depth of shape \(2, 10, 25\)'):
+        MMDecode()(rec)
+
+
 @pytest.mark.parametrize('test_mode', [False, True])
 def test_real_ntu_pipeline_matches_mmaction(shared_data, monkeypatch,
                                             np_inf_patch, test_mode):
