@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from mmactx.skeletons import SkeletonLayout
+
 from .skeleton import PERSON_COLORS, draw_skeletons, project_3d
 from .video import drawing_scale
 

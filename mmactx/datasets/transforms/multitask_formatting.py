@@ -93,8 +93,8 @@ class PackMultitaskInputs(BaseTransform):
                      'frame_dir', 'img_path', 'img_shape', 'ori_shape',
                      'input_size', 'crop_matrix', 'crop_center', 'crop_size',
                      'crop_rotation', 'crop_flip', 'crop_joint_order',
-                     'root_depth',
-                     'depth_span', 'camera_param', 'clip_len', 'num_clips', 'num_views')
+                     'root_depth', 'depth_span', 'camera_param', 'clip_len',
+                     'num_clips', 'num_views')
                  ) -> None:
         if task not in TASKS:
             raise ValueError(f'task must be one of {TASKS}, got {task!r}')
