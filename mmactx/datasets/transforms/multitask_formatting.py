@@ -166,7 +166,10 @@ class PackMultitaskInputs(BaseTransform):
             frames = frames[..., None]
         num = len(frames)
         num_clips = int(results.get('num_clips', 1))
-        clip_len = int(results.get('clip_len', num // max(num_clips, 1)))
+        clip_len = results.get('clip_len', num // max(num_clips, 1))
+        if isinstance(clip_len, dict):  # per modality (ShareFrameInds)
+            clip_len = clip_len.get('RGB', num // max(num_clips, 1))
+        clip_len = int(clip_len)
         if clip_len <= 0 or num % clip_len:
             raise ValueError(f'{_name(results)}: {num} frames do not split '
                              f'into clips of clip_len={clip_len}')

@@ -122,6 +122,10 @@ def test_pack_action_views():
     assert packed['inputs'][1, 2, 0, 0, 0] == 6  # clip 1, frame 2
     packed = PackMultitaskInputs('action')(_clip(4, clip_len=4, num_views=1))
     assert packed['inputs'].shape == (1, 4, 3, 4, 5)
+    # clip_len per modality, as ShareFrameInds leaves it
+    packed = PackMultitaskInputs('action')(_clip(
+        8, clip_len=dict(RGB=4, Pose=4), num_clips=2))
+    assert packed['inputs'].shape == (2, 4, 3, 4, 5)
     with pytest.raises(ValueError, match='do not split into clips'):
         PackMultitaskInputs('action')(_clip(10, clip_len=4, num_clips=3))
     with pytest.raises(ValueError, match='set num_clips or num_views'):
