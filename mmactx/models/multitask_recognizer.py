@@ -191,6 +191,17 @@ class MultitaskRecognizer(BaseModel):
             :class:`VisibilityBCELoss` (weight 0.01).
         action_block (int): Index of the SPNet prediction block that feeds
             the action head (Python indexing). Defaults to -1, the last.
+        decouple_pose (bool): Give the action head the pose outputs
+            (coordinates, visibility, heatmaps) without their gradient, so
+            that the action losses reach SPNet through the visual features
+            only: the pose-based branch then trains nothing of SPNet
+            (TPAMI's decoupled action gradients; its ``pose_replica``
+            instead trains a copy of the heatmap convolution for the
+            action path, which this does not). The features still carry
+            the heatmaps SPNet re-injects, so the appearance branch's
+            losses reach the pose predictor through them. Defaults to
+            False (CVPR'18: the action losses train the pose predictor
+            through the coordinates too).
         average_views (str): How the probabilities of a sample's test
             views combine, one of :data:`VIEW_AVERAGING`. Defaults to
             ``'prob_product'``, the paper's.
@@ -206,6 +217,7 @@ class MultitaskRecognizer(BaseModel):
                  coord_loss: Optional[Dict] = None,
                  visibility_loss: Optional[Dict] = None,
                  action_block: int = -1,
+                 decouple_pose: bool = False,
                  average_views: str = 'prob_product',
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -222,6 +234,7 @@ class MultitaskRecognizer(BaseModel):
             raise ValueError(f'average_views must be one of '
                              f'{VIEW_AVERAGING}, got {average_views!r}')
         self.average_views = average_views
+        self.decouple_pose = decouple_pose
         num_blocks = self.backbone.num_blocks
         if not -num_blocks <= action_block < num_blocks:
             raise ValueError(f'action_block {action_block} is out of range '
@@ -351,8 +364,14 @@ class MultitaskRecognizer(BaseModel):
         action head's outputs on block ``action_block``."""
         poses = self._run_clips(clips)
         block = poses[self.action_block]
-        outputs = self.action_head(block['coords'], block['visibility'],
-                                   block['heatmaps'], block['features'])
+        coords, visibility, heatmaps = (block['coords'], block['visibility'],
+                                        block['heatmaps'])
+        if self.decouple_pose:
+            coords, visibility, heatmaps = (coords.detach(),
+                                            visibility.detach(),
+                                            heatmaps.detach())
+        outputs = self.action_head(coords, visibility, heatmaps,
+                                   block['features'])
         return poses, outputs
 
     def forward(self, inputs, data_samples=None,

@@ -147,6 +147,26 @@ def test_action_batch_loss_reaches_head_and_backbone():
     assert grad_norm(model.action_head.appearance_branch) > 0
     assert grad_norm(model.backbone.entry_flow) > 0
     assert grad_norm(model.backbone.blocks[-1]) > 0
+    # the action losses train the last block's heatmap convolution too
+    assert grad_norm(model.backbone.blocks[-1].heatmap_conv) > 0
+
+
+@pytest.mark.parametrize('decouple', [False, True])
+def test_decoupled_pose_branch_does_not_train_spnet(decouple):
+    model = build(with_depth=True, decouple_pose=decouple)
+    model.train()
+    data = model.data_preprocessor(action_batch(), training=True)
+    losses = model(**data, mode='loss')
+    (losses['loss_pose_1'] + losses['loss_pose_2']).backward()
+    assert grad_norm(model.action_head.pose_branch) > 0
+    # the pose-based action branch reads the coordinates and visibility
+    # only: decoupled, its losses leave every SPNet weight alone
+    assert (grad_norm(model.backbone) > 0) != decouple
+    model.zero_grad()
+    losses = model(**data, mode='loss')
+    losses['loss_appearance_2'].backward()
+    # the appearance branch still trains SPNet through the features
+    assert grad_norm(model.backbone.entry_flow) > 0
 
 
 def test_predict_and_tensor_modes():
