@@ -4,7 +4,8 @@
 # so it takes many more steps than the multitask stage in the same time.
 #   python tools/train.py configs/multitask/synthetic_spnet_pose.py
 #   python tools/train.py configs/multitask/synthetic_multitask.py \
-#       --cfg-options load_from=work_dirs/synthetic_spnet_pose/epoch_40.pth
+#       --partial-load --cfg-options \
+#       load_from=work_dirs/synthetic_spnet_pose/epoch_40.pth
 _base_ = ['synthetic_multitask.py']
 
 model = dict(action_head=None)
@@ -30,5 +31,9 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0, T_max=max_epochs,
          by_epoch=True, convert_to_iter_based=True)
 ]
+# pose batches only: lr 2e-3 (the multitask stage's 5e-4 is for
+# fine-tuning)
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
 default_hooks = dict(
-    checkpoint=dict(save_best='pose/error2d', rule='less'))
+    checkpoint=dict(interval=10, max_keep_ckpts=1, save_best='pose/error2d',
+                    rule='less'))

@@ -14,8 +14,12 @@ on every class; the two together can.
 The same scenes make Luvizon et al.'s multitask built-in data
 (:func:`generate_multitask_dataset`): one person doing the motions of
 :data:`MULTITASK_CLASSES` empty-handed, recorded with where its joints
-truly are and how deep (the labels a motion-capture studio would give),
-for a model that learns poses and actions from the frames alone.
+truly are and how deep, for a model that learns poses and actions from the
+frames alone. As in an optical motion-capture studio, the person wears a
+marker on every joint, coloured by the joint's kind (left and right
+alike, so that a mirrored frame is a valid frame): a small network learns
+to find joints in minutes from these, and only the mean pose from the bare
+figures (measured: SPNet at 128 x 128, 400 steps).
 
 The same scenes make IntegralAction's built-in data
 (:func:`generate_props_dataset`), where appearance misleads as in Mimetics:
@@ -83,9 +87,16 @@ PROP_SCALE = 1.8
 MULTITASK_CLASSES: Tuple[str, ...] = ('wave', 'clap', 'punch', 'squat',
                                       'jumping_jack', 'kick')
 #: ``(h, w)`` of the multitask videos
-MULTITASK_IMG_SHAPE = (96, 96)
+MULTITASK_IMG_SHAPE = (128, 128)
 #: the multitask camera's zoom: the person fills about half the frame
-MULTITASK_ZOOM = 1.5
+MULTITASK_ZOOM = 2.5
+# OpenCV hues of the joint markers: one per kind of joint (nose, eye, ear,
+# shoulder, ...), spread over the hue circle
+_MARKER_KINDS = tuple(dict.fromkeys(
+    name.replace('left_', '').replace('right_', '') for name in COCO.joints))
+_MARKER_HUES = tuple(
+    180 * _MARKER_KINDS.index(name.replace('left_', '').replace(
+        'right_', '')) // len(_MARKER_KINDS) for name in COCO.joints)
 # OpenCV hues (0-179) of the objects; the clothes take any hue
 _OBJECT_HUES = {'ball': (0, 12), 'stick': (95, 125), 'box': (22, 34),
                 'ring': (55, 80)}
@@ -160,6 +171,25 @@ def _draw_person(img: np.ndarray, uv: np.ndarray,
     head = uv[list(_HEAD)].mean(axis=0)
     cv2.circle(img, pt(head), max(2, int(round(0.065 * size))),
                outfit['skin'], -1, cv2.LINE_AA)
+
+
+def draw_markers(frames: np.ndarray, pixels: np.ndarray) -> None:
+    """Draw a motion-capture marker on every joint, in place: a dot of
+    about 3 % of the person's height, in the full-saturation colour of
+    the joint's kind.
+
+    Args:
+        frames (np.ndarray): [T, h, w, 3] uint8 BGR.
+        pixels (np.ndarray): One person's joints [T, 17, 2] (COCO-17).
+    """
+    colours = cv2.cvtColor(
+        np.array([[[h, 255, 255] for h in _MARKER_HUES]], np.uint8),
+        cv2.COLOR_HSV2BGR)[0]
+    radius = max(1, int(round(0.03 * _person_size(pixels))))
+    for frame, joints in zip(frames, pixels):
+        for (x, y), colour in zip(joints, colours):
+            cv2.circle(frame, (int(round(x)), int(round(y))), radius,
+                       tuple(int(c) for c in colour), -1, cv2.LINE_AA)
 
 
 def _draw_object(img: np.ndarray, uv: np.ndarray, held: str, side: str,
@@ -348,7 +378,8 @@ def generate_multitask_sample(rng: np.random.Generator,
 
     Returns:
         tuple[dict, np.ndarray]: The record and its frames [T, h, w, 3],
-        uint8 BGR. The record's ``keypoint`` [1, T, 17, 2] (float32 pixels)
+        uint8 BGR, with the joint markers (:func:`draw_markers`). The
+        record's ``keypoint`` [1, T, 17, 2] (float32 pixels)
         is where the COCO-17 joints truly are, ``keypoint_score`` is 1
         everywhere and ``keypoint_depth`` [1, T, 17] (float32) is their
         camera-space depth in metres: ground truth, not detections.
@@ -363,7 +394,9 @@ def generate_multitask_sample(rng: np.random.Generator,
     record = dict(scene.record, label=int(label), keypoint=keypoint,
                   keypoint_score=np.ones(keypoint.shape[:3], np.float32),
                   keypoint_depth=scene.depth.astype(np.float32))
-    return record, render_video(rng, scene.pixels, img_shape)
+    frames = render_video(rng, scene.pixels, img_shape)
+    draw_markers(frames, scene.pixels[0])
+    return record, frames
 
 
 def _write_dataset(clips: List[synthetic.Clip], video_dir: str,

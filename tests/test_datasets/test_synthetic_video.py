@@ -257,6 +257,23 @@ def test_multitask_sample_labels_are_the_true_joints_and_depth():
         generate_multitask_sample(rng, 6, 'x')
 
 
+def test_multitask_joints_wear_markers_coloured_by_their_kind():
+    record, frames = generate_multitask_sample(np.random.default_rng(2), 3,
+                                               'x', num_frames=6)
+    hsv = cv2.cvtColor(frames[0], cv2.COLOR_BGR2HSV).astype(int)
+    hues = {}
+    for name in ('wrist', 'ankle'):
+        for side in ('left', 'right'):
+            x, y = record['keypoint'][0, 0, COCO.joints.index(
+                f'{side}_{name}')].round().astype(int)
+            assert hsv[y, x, 1] > 200 and hsv[y, x, 2] > 200  # saturated
+            hues[side, name] = hsv[y, x, 0]
+    # a kind of joint has one colour on both sides, kinds differ
+    for name in ('wrist', 'ankle'):
+        assert abs(hues['left', name] - hues['right', name]) <= 2
+    assert abs(hues['left', 'wrist'] - hues['left', 'ankle']) > 10
+
+
 def test_multitask_cli(tmp_path, capsys):
     cli = load_script('tools/data/generate_synthetic.py')
     out, videos = tmp_path / 'mt.pkl', tmp_path / 'videos'
