@@ -39,7 +39,7 @@ import argparse
 import os.path as osp
 import sys
 import warnings
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -272,30 +272,6 @@ def to_frame_pixels(coords: np.ndarray, matrix: np.ndarray,
     return apply_affine(px, invert_affine(matrix))
 
 
-# ------------------------------------------------------------ video
-def open_video(path: str) -> Tuple[cv2.VideoCapture, float, int]:
-    """An opened capture, its frame rate (30 if unknown) and its frame
-    count as the container states it (0 if unknown)."""
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise InputError(f'video {path}: OpenCV cannot read it')
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.
-    return cap, fps, max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
-
-
-def frames_of(path: str) -> Iterator[np.ndarray]:
-    """The BGR frames of a video, one at a time."""
-    cap, _, _ = open_video(path)
-    try:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                return
-            yield frame
-    finally:
-        cap.release()
-
-
 class _Progress:
     """mmengine's progress bar (on stderr) for a known frame count."""
 
@@ -342,7 +318,9 @@ def run_model(model, video: str, matrix: np.ndarray,
         frame (from its clip t // stride), ``scores`` [C, A] of every clip,
         ``num_frames`` F.
     """
-    _, _, total = open_video(video)
+    from mmactx.visualization.video import frames_of, open_video
+    cap, _, total = open_video(video)
+    cap.release()
     progress = _Progress(total, f'estimating poses and actions of {video}')
     buffer: List[np.ndarray] = []  # crops from frame buffer_start on
     buffer_start = 0
@@ -431,6 +409,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     names = class_names(args.label_map, model.action_head.num_classes)
     layout = skeleton_layout(args.layout or cfg.get('layout'),
                              model.backbone.num_joints)
+    from mmactx.visualization.video import frames_of, open_video
     cap, fps, _ = open_video(args.video)
     size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
             int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))

@@ -32,10 +32,8 @@ import json
 import os.path as osp
 import sys
 import time
-from typing import (TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence,
-                    Tuple)
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 
 from mmactx.utils.cli import InputError, check_input_files, run_cli
@@ -186,30 +184,6 @@ def class_names(path: Optional[str], num_classes: int) -> List[str]:
                          ) from None
 
 
-def open_video(path: str) -> Tuple[cv2.VideoCapture, float]:
-    """An opened capture and its frame rate (30 when unknown)."""
-    if not osp.isfile(path):
-        raise InputError(f'video {path} does not exist')
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise InputError(f'cannot decode video {path}')
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    return cap, float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.
-
-
-def frames_of(path: str) -> Iterator[np.ndarray]:
-    """The BGR frames of a video, in order."""
-    cap, _ = open_video(path)
-    try:
-        while True:
-            ok, frame = cap.read()
-            if not ok:
-                return
-            yield frame
-    finally:
-        cap.release()
-
-
 def pose_estimator(args: argparse.Namespace) -> 'PoseEstimator':
     """The pose backend of the options, started (a precomputed file is read
     and checked here, before any other work)."""
@@ -233,6 +207,7 @@ def extract_poses(args: argparse.Namespace, estimator: 'PoseEstimator',
         InputError: if no frame can be decoded, or precomputed poses are of
             more or fewer frames than the video has.
     """
+    from mmactx.visualization.video import frames_of
     frames, shape = [], None
     start = time.perf_counter()
     for t, frame in enumerate(frames_of(args.video)):
@@ -281,7 +256,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     label_map = args.label_map or (DEFAULT_LABEL_MAP if osp.isfile(
         DEFAULT_LABEL_MAP) and args.config == DEFAULT_CONFIG else None)
     check_files(args, checkpoint, label_map)
-    cap, fps = open_video(args.video)
+    from mmactx.visualization.video import frames_of, open_video
+    cap, fps, _ = open_video(args.video)
     cap.release()
     with pose_estimator(args) as estimator:
         model = init_recognizer(args.config, checkpoint, args.device)

@@ -1,4 +1,5 @@
-"""Drawing heatmap volumes and text, and writing videos atomically."""
+"""Drawing heatmap volumes and text, reading videos, and writing videos
+atomically."""
 import os.path as osp
 from contextlib import contextmanager
 from typing import Iterator, Sequence, Tuple
@@ -6,6 +7,7 @@ from typing import Iterator, Sequence, Tuple
 import cv2
 import numpy as np
 
+from mmactx.utils.cli import InputError
 from mmactx.utils.fileio import atomic_path
 
 
@@ -59,6 +61,36 @@ def put_text_lines(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
         cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, font_scale,
                     (255, 255, 255), stroke, cv2.LINE_AA)
     return frame
+
+
+def open_video(path: str) -> Tuple[cv2.VideoCapture, float, int]:
+    """An opened capture of ``path``, its frame rate (30 when unknown) and
+    its frame count as the container states it (0 when unknown).
+
+    Raises:
+        InputError: The file does not exist or OpenCV cannot decode it.
+    """
+    if not osp.isfile(path):
+        raise InputError(f'video {path} does not exist')
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise InputError(f'cannot decode video {path}')
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    fps = float(fps) if fps and np.isfinite(fps) and fps > 0 else 30.
+    return cap, fps, max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+
+
+def frames_of(path: str) -> Iterator[np.ndarray]:
+    """The BGR frames of a video, in order, one at a time."""
+    cap = open_video(path)[0]
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                return
+            yield frame
+    finally:
+        cap.release()
 
 
 @contextmanager
