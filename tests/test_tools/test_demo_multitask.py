@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from mmactx.testing import load_script
+from mmactx.testing.videos import decode_all
 from mmactx.utils.cli import InputError
 
 pytestmark = pytest.mark.usefixtures('quiet_model_init')
@@ -84,15 +85,8 @@ def assets(demo, tmp_path_factory):
 
 
 def read_video(path):
-    cap = cv2.VideoCapture(path)
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
-    return np.stack(frames)
+    """Every frame of ``path``, BGR (as the demo reads and writes them)."""
+    return decode_all(path)[..., ::-1]
 
 
 @pytest.mark.parametrize('with_depth', [False, True])
