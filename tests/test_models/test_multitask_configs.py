@@ -37,8 +37,9 @@ def pipelines(cfg):
 
 def test_the_issues_configs_exist():
     assert {osp.basename(p) for p in CONFIGS} >= {
-        'mpii_spnet_2d.py', 'ntu60_xsub_spnet_multitask.py',
-        'synthetic_multitask.py'}
+        'mpii_spnet_2d.py', 'h36m_spnet_3d.py',
+        'ntu60_xsub_spnet_multitask.py', 'synthetic_multitask.py',
+        'synthetic_spnet_pose.py'}
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -134,11 +135,11 @@ def test_synthetic_config_alternates_and_validates_both_tasks(tmp_path):
              for b in batches]
     assert tasks == [['pose', 'pose'], ['action', 'action']] * 2
     pose = model.data_preprocessor(batches[0], True)
-    assert pose['inputs'].shape == (2, 3, 64, 64)
+    assert pose['inputs'].shape == (2, 3, *cfg.input_size[::-1])
     assert set(model(**pose, mode='loss')) == {'loss_coord',
                                                'loss_visibility'}
     action = model.data_preprocessor(batches[1], True)
-    assert action['inputs'].shape == (2, 8, 3, 64, 64)
+    assert action['inputs'].shape == (2, 8, 3, *cfg.input_size[::-1])
     # frames normalised to [-1, 1]
     assert -1 <= action['inputs'].min() and action['inputs'].max() <= 1
     assert 'loss_fused' in model(**action, mode='loss')

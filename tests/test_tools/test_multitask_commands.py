@@ -1,6 +1,7 @@
 """Luvizon et al.'s commands (the issue's) on real files: MPII (mmpose's
 fixture: images, json, a head-box file written here) through the 2D pose
-config's training and per-block PCKh test, and NTU RGB+D (the real raw
+config's training and per-block PCKh test, Human3.6M (mmpose's fixture)
+through the 3D config's per-block MPJPE, and NTU RGB+D (the real raw
 skeleton and colour video) through the depth converter, the multitask
 config's alternating training, ``test.py --dump``, the demo and the
 frames/s benchmark. The published widths (SPNet 2 x 4 at 256 x 256 for
@@ -143,3 +144,27 @@ def test_mpii_spnet_2d(shared_data, tmp_path):
     assert len(blocks) == 2 * 3  # one PCKh per prediction block
     assert all(0 <= metrics[k] <= 100 for k in blocks)
     assert metrics['mpii/PCKh'] == max(metrics[k] for k in blocks)
+
+
+def test_h36m_spnet_3d(shared_data, tmp_path):
+    ann = shared_data('mmpose_fixtures/h36m/test_h36m_body3d.npz')
+    root = osp.dirname(ann)
+    data = {'ann_file': ann, 'data_prefix.img': root + '/',
+            'camera_param_file': osp.join(root, 'cameras.pkl')}
+    opts = {'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 100,
+            'train_dataloader.batch_size': 4,
+            'model.backbone.num_pyramids': 2}
+    for loader in ('train', 'val', 'test'):
+        opts.update(loader_options(loader, **data))
+    config = 'configs/multitask/h36m_spnet_3d.py'
+    work = tmp_path / 'work'
+    run_script([sys.executable, 'tools/train.py', config, '--work-dir',
+                str(work)] + as_args(opts))
+    run_script([sys.executable, 'tools/test.py', config,
+                str(work / 'epoch_1.pth'), '--work-dir', str(work / 'test')] +
+               as_args(opts))
+    metrics = json.load(open(next((work / 'test').glob('*/*.json'))))
+    blocks = [k for k in metrics if k.startswith('h36m/MPJPE_block')]
+    assert len(blocks) == 2 * 3
+    assert all(metrics[k] > 0 for k in blocks)
+    assert metrics['h36m/MPJPE'] == min(metrics[k] for k in blocks)
