@@ -2,6 +2,7 @@
 estimation and the pose + appearance action head in one model, trained on
 alternating pose batches (single frames with joint labels) and action
 batches (clips with an action label)."""
+import copy
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -10,6 +11,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from mmactx.models.heads.soft_argmax import read_pose
 from mmactx.pose_coords import (apply_affine, denormalize_coords,
                                 denormalize_depth, invert_affine)
 from mmactx.registry import MODELS
@@ -119,6 +121,15 @@ def image_poses(coords: Tensor, meta: dict, index: int = 0) -> Tensor:
     return torch.cat([xy, z], dim=-1)
 
 
+def _fill_replica(module, state_dict: dict, prefix: str, *args) -> None:
+    """Load-state-dict pre-hook of a ``pose_replica`` model: a checkpoint
+    without the replica (a pose model's) gives it the pose convolutions'
+    weights, as deephar copies them."""
+    for dst, src in module._replica_sources().items():
+        if prefix + dst not in state_dict and prefix + src in state_dict:
+            state_dict[prefix + dst] = state_dict[prefix + src].clone()
+
+
 @MODELS.register_module()
 class MultitaskRecognizer(BaseModel):
     """SPNet pose estimation and the multitask action head (Luvizon et al.,
@@ -191,17 +202,16 @@ class MultitaskRecognizer(BaseModel):
             :class:`VisibilityBCELoss` (weight 0.01).
         action_block (int): Index of the SPNet prediction block that feeds
             the action head (Python indexing). Defaults to -1, the last.
-        decouple_pose (bool): Give the action head the pose outputs
-            (coordinates, visibility, heatmaps) without their gradient, so
-            that the action losses reach SPNet through the visual features
-            only: the pose-based branch then trains nothing of SPNet
-            (TPAMI's decoupled action gradients; its ``pose_replica``
-            instead trains a copy of the heatmap convolution for the
-            action path, which this does not). The features still carry
-            the heatmaps SPNet re-injects, so the appearance branch's
-            losses reach the pose predictor through them. Defaults to
-            False (CVPR'18: the action losses train the pose predictor
-            through the coordinates too).
+        pose_replica (bool): TPAMI's decoupled action gradients: the action
+            head reads the poses of a replica of the ``action_block``'s
+            heatmap (and depth) convolution, applied to the same
+            activations, and pools the level's first features (SPNet's
+            ``level_features``: the entry flow's output for level 0, before
+            any heatmap is re-injected), so that the action losses never
+            reach that block's pose convolutions. The replica starts as a
+            copy of them: at ``init_weights`` and when a checkpoint without
+            it (a pose model's) is loaded. Defaults to False (CVPR'18: the
+            head reads the block's own poses and output features).
         average_views (str): How the probabilities of a sample's test
             views combine, one of :data:`VIEW_AVERAGING`. Defaults to
             ``'prob_product'``, the paper's.
@@ -217,7 +227,7 @@ class MultitaskRecognizer(BaseModel):
                  coord_loss: Optional[Dict] = None,
                  visibility_loss: Optional[Dict] = None,
                  action_block: int = -1,
-                 decouple_pose: bool = False,
+                 pose_replica: bool = False,
                  average_views: str = 'prob_product',
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -234,7 +244,6 @@ class MultitaskRecognizer(BaseModel):
             raise ValueError(f'average_views must be one of '
                              f'{VIEW_AVERAGING}, got {average_views!r}')
         self.average_views = average_views
-        self.decouple_pose = decouple_pose
         num_blocks = self.backbone.num_blocks
         if not -num_blocks <= action_block < num_blocks:
             raise ValueError(f'action_block {action_block} is out of range '
@@ -244,6 +253,31 @@ class MultitaskRecognizer(BaseModel):
         self.pose_dim = 3 if self.backbone.with_depth else 2
         if self.action_head is not None:
             self._check_action_head()
+        self.pose_replica = pose_replica
+        if pose_replica:
+            block = self.backbone.blocks[self.action_block]
+            self.replica_heatmap = copy.deepcopy(block.heatmap_conv)
+            self.replica_depth = (copy.deepcopy(block.depth_conv)
+                                  if self.backbone.with_depth else None)
+            self.register_load_state_dict_pre_hook(_fill_replica)
+
+    def _replica_sources(self) -> Dict[str, str]:
+        """Replica parameter name -> the pose convolution it copies."""
+        block = f'backbone.blocks.{self.action_block}'
+        names = {'replica_heatmap.weight': f'{block}.heatmap_conv.weight'}
+        if self.replica_depth is not None:
+            names['replica_depth.weight'] = f'{block}.depth_conv.weight'
+        return names
+
+    def init_weights(self) -> None:
+        """mmengine's initialisation, then the replica copies the pose
+        convolutions."""
+        super().init_weights()
+        if self.pose_replica:
+            params = dict(self.named_parameters())
+            with torch.no_grad():
+                for dst, src in self._replica_sources().items():
+                    params[dst].copy_(params[src])
 
     def _check_action_head(self) -> None:
         head_dim = self.action_head.pose_branch.in_channels
@@ -364,14 +398,20 @@ class MultitaskRecognizer(BaseModel):
         action head's outputs on block ``action_block``."""
         poses = self._run_clips(clips)
         block = poses[self.action_block]
-        coords, visibility, heatmaps = (block['coords'], block['visibility'],
-                                        block['heatmaps'])
-        if self.decouple_pose:
-            coords, visibility, heatmaps = (coords.detach(),
-                                            visibility.detach(),
-                                            heatmaps.detach())
-        outputs = self.action_head(coords, visibility, heatmaps,
-                                   block['features'])
+        if self.pose_replica:
+            n, t = clips.shape[:2]
+            a = block['activations'].flatten(0, 1)
+            depth = (self.replica_depth(a)
+                     if self.replica_depth is not None else None)
+            read = {k: v.reshape(n, t, *v.shape[1:])
+                    for k, v in read_pose(self.replica_heatmap(a),
+                                          depth).items()}
+            outputs = self.action_head(read['coords'], read['visibility'],
+                                       read['heatmaps'],
+                                       block['level_features'])
+        else:
+            outputs = self.action_head(block['coords'], block['visibility'],
+                                       block['heatmaps'], block['features'])
         return poses, outputs
 
     def forward(self, inputs, data_samples=None,

@@ -151,22 +151,51 @@ def test_action_batch_loss_reaches_head_and_backbone():
     assert grad_norm(model.backbone.blocks[-1].heatmap_conv) > 0
 
 
-@pytest.mark.parametrize('decouple', [False, True])
-def test_decoupled_pose_branch_does_not_train_spnet(decouple):
-    model = build(with_depth=True, decouple_pose=decouple)
+def test_pose_replica_keeps_action_gradients_off_the_pose_convolutions():
+    model = build(with_depth=True, pose_replica=True)
     model.train()
+    block = model.backbone.blocks[model.action_block]
+    # a copy of the pose convolutions after initialisation
+    torch.testing.assert_close(model.replica_heatmap.weight,
+                               block.heatmap_conv.weight)
+    torch.testing.assert_close(model.replica_depth.weight,
+                               block.depth_conv.weight)
     data = model.data_preprocessor(action_batch(), training=True)
-    losses = model(**data, mode='loss')
-    (losses['loss_pose_1'] + losses['loss_pose_2']).backward()
-    assert grad_norm(model.action_head.pose_branch) > 0
-    # the pose-based action branch reads the coordinates and visibility
-    # only: decoupled, its losses leave every SPNet weight alone
-    assert (grad_norm(model.backbone) > 0) != decouple
+    with torch.no_grad():  # so the replica reads the same poses
+        poses, _ = model.action_outputs(data['inputs'])
+    sum(model(**data, mode='loss').values()).backward()
+    for conv in (block.heatmap_conv, block.depth_conv):
+        assert conv.weight.grad is None or not conv.weight.grad.any()
+    assert grad_norm(model.replica_heatmap) > 0
+    assert grad_norm(model.replica_depth) > 0
+    assert grad_norm(model.backbone.entry_flow) > 0  # the shared trunk
+    assert poses[model.action_block]['level_features'].shape[2] == 24
+    # the pose losses still train the pose convolutions, not the replica
     model.zero_grad()
-    losses = model(**data, mode='loss')
-    losses['loss_appearance_2'].backward()
-    # the appearance branch still trains SPNet through the features
-    assert grad_norm(model.backbone.entry_flow) > 0
+    pose = model.data_preprocessor(pose_batch(dim=3), training=True)
+    sum(model(**pose, mode='loss').values()).backward()
+    assert grad_norm(block.heatmap_conv) > 0
+    assert model.replica_heatmap.weight.grad is None
+
+
+def test_pose_replica_is_copied_from_a_pose_checkpoint():
+    pose_model = build(with_depth=True, seed=1)
+    state = {k: v for k, v in pose_model.state_dict().items()
+             if k.startswith('backbone.')}  # a pose model's checkpoint
+    model = build(with_depth=True, seed=2, pose_replica=True)
+    missing, _ = model.load_state_dict(state, strict=False)
+    assert not any(k.startswith('replica') for k in missing)
+    block = pose_model.backbone.blocks[-1]
+    torch.testing.assert_close(model.replica_heatmap.weight,
+                               block.heatmap_conv.weight)
+    torch.testing.assert_close(model.replica_depth.weight,
+                               block.depth_conv.weight)
+    # a checkpoint that has the replica keeps its own
+    trained = dict(model.state_dict())
+    trained['replica_heatmap.weight'] = torch.zeros_like(
+        trained['replica_heatmap.weight'])
+    model.load_state_dict(trained)
+    assert not model.replica_heatmap.weight.any()
 
 
 def test_predict_and_tensor_modes():

@@ -11,7 +11,7 @@ from mmengine.registry import DefaultScope, init_default_scope
 from mmactx.models.heads.soft_argmax import (SoftArgmaxPoseHead,
                                              aggregate_context_maps,
                                              depth_from_maps,
-                                             heatmap_visibility,
+                                             heatmap_visibility, read_pose,
                                              soft_argmax_1d, soft_argmax_2d,
                                              spatial_softmax,
                                              volumetric_read_out)
@@ -292,3 +292,18 @@ def test_head_from_the_registry_and_its_checks():
         head(torch.randn(2, 3, 5, 5))
     with pytest.raises(ValueError, match='must be >= 1'):
         SoftArgmaxPoseHead(in_channels=4, num_joints=0)
+
+
+def test_read_pose_is_the_blocks_read_out():
+    torch.manual_seed(0)
+    logits, depth = torch.randn(2, 3, 4, 5), torch.randn(2, 3, 4, 5)
+    out = read_pose(logits, depth)
+    heatmaps = spatial_softmax(logits)
+    torch.testing.assert_close(out['heatmaps'], heatmaps)
+    torch.testing.assert_close(out['coords'][..., :2],
+                               soft_argmax_2d(heatmaps))
+    torch.testing.assert_close(out['coords'][..., 2],
+                               depth_from_maps(depth, heatmaps))
+    torch.testing.assert_close(out['visibility'],
+                               heatmap_visibility(heatmaps))
+    assert read_pose(logits)['coords'].shape == (2, 3, 2)

@@ -70,8 +70,11 @@ def check_outputs(outputs, model, batch, size, dim):
     assert len(outputs) == model.num_blocks
     for out, level in zip(outputs, model.block_levels):
         side = size // (8 * 2**level)
-        assert set(out) == {'coords', 'visibility', 'heatmaps', 'features'}
+        assert set(out) == {'coords', 'visibility', 'heatmaps', 'features',
+                            'activations', 'level_features'}
         assert out['coords'].shape == (batch, J, dim)
+        for key in ('activations', 'level_features'):
+            assert out[key].shape == out['features'].shape
         assert out['visibility'].shape == (batch, J)
         assert out['heatmaps'].shape == (batch, J, side, side)
         assert out['features'].shape == (batch, model.level_channels[level],
@@ -300,3 +303,20 @@ def test_truncation_errors():
     for bad in (2.0, True, '2'):
         with pytest.raises(ValueError, match='num_blocks must be an int'):
             model(x, num_blocks=bad)
+
+
+def test_level_features_are_the_first_reached_at_each_level():
+    model = SPNet(num_joints=3, num_pyramids=2, num_levels=3,
+                  stem_channels=8, growth=8, kernel_size=3).eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        outputs = model(x)
+        entry = model.entry_flow(x)
+    for out, level in zip(outputs, model.block_levels):
+        if level == 0:  # the entry flow, before any prediction block
+            torch.testing.assert_close(out['level_features'], entry)
+    # the same tensor for every block of a level, whatever the pyramid
+    by_level = {}
+    for out, level in zip(outputs, model.block_levels):
+        first = by_level.setdefault(level, out['level_features'])
+        assert out['level_features'] is first

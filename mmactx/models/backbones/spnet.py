@@ -72,8 +72,9 @@ public deephar (Keras) code settles the point, it was followed:
 * ``features`` of an output is the block's output ``out`` (what the next
   unit and the lateral link receive). deephar's appearance action branch
   instead pools the features reached first at that level (the first
-  pyramid's scaling unit output; the entry flow for level 0); a later
-  action branch may want those, which this module does not return.
+  pyramid's scaling unit output; the entry flow for level 0): each output
+  also returns those as ``level_features``, and the block's pre-heatmap
+  activations as ``activations``.
 * Inputs must have H and W multiples of ``8 * 2**(L-1)`` (so every level
   has an integer size) and at least twice that (so the smallest level is
   at least 2 x 2, which the soft-argmax grids and the 2 x 2 visibility
@@ -88,9 +89,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmactx.models.heads.soft_argmax import (depth_from_maps,
-                                             heatmap_visibility,
-                                             soft_argmax_2d, spatial_softmax)
+from mmactx.models.heads.soft_argmax import read_pose
 from mmactx.registry import MODELS
 
 
@@ -266,7 +265,9 @@ class SPNetPredictionBlock(BaseModule):
             dict[str, Tensor]: ``features`` [N, C, h, w] (the block output);
             ``coords`` [N, J, 2] (x, y) or [N, J, 3] (x, y, z), in [0, 1];
             ``visibility`` [N, J] in [0, 1]; ``heatmaps`` [N, J, h, w]
-            (softmaxed, each summing to 1).
+            (softmaxed, each summing to 1); ``activations`` [N, C, h, w],
+            what the heatmap and depth convolutions read (``a`` above),
+            for a replica of them (``MultitaskRecognizer(pose_replica)``).
         """
         r = self.residual(x)
         s = self.sepconv(F.relu(self.bn1(r)))
@@ -275,18 +276,12 @@ class SPNetPredictionBlock(BaseModule):
         forward_maps = self.forward_maps_conv(a)
         out = r + s + self.heatmap_back(
             F.relu(torch.cat([forward_maps, logits], dim=1)))
-        heatmaps = spatial_softmax(logits)
-        coords = soft_argmax_2d(heatmaps)
+        depth_logits = None
         if self.with_depth:
             depth_logits = self.depth_conv(a)
             out = out + self.depth_back(depth_logits)
-            z = depth_from_maps(depth_logits, heatmaps)
-            coords = torch.cat([coords, z[..., None]], dim=-1)
-        return dict(
-            coords=coords,
-            visibility=heatmap_visibility(heatmaps),
-            heatmaps=heatmaps,
-            features=out)
+        return dict(read_pose(logits, depth_logits), features=out,
+                    activations=a)
 
 
 @MODELS.register_module()
@@ -435,7 +430,12 @@ class SPNet(BaseModule):
             (8 * 2**l)``, ``C = level_channels[l]``: ``coords`` [N, J, 2]
             (x, y) or [N, J, 3] (x, y, z) in [0, 1]; ``visibility`` [N, J]
             in [0, 1]; ``heatmaps`` [N, J, h, w] (softmaxed); ``features``
-            [N, C, h, w].
+            [N, C, h, w]; ``activations`` [N, C, h, w] (what the block's
+            heatmap convolution reads); ``level_features`` [N, C, h, w],
+            the first features the network reached at the block's level
+            (the entry flow's output for level 0, the first scaling unit's
+            for the others: before any heatmap is re-injected there, the
+            features deephar's appearance branch pools).
 
         Raises:
             ValueError: Bad input shape, or ``num_blocks`` not an int in
@@ -445,6 +445,7 @@ class SPNet(BaseModule):
         self._check_input(x)
         lateral: List[Optional[Tensor]] = [None] * self.num_levels
         lateral[0] = self.entry_flow(x)
+        first = list(lateral)  # the first features reached at each level
         outputs = []
         idx = 0
         for pyr in range(self.num_pyramids):
@@ -457,9 +458,12 @@ class SPNet(BaseModule):
                     feats = F.interpolate(
                         feats, scale_factor=2, mode='nearest')
                 feats = self.scaling_units[idx](feats)
+                if first[dst] is None:
+                    first[dst] = feats
                 if lateral[dst] is not None:
                     feats = feats + lateral[dst]
                 out = self.blocks[idx](feats)
+                out['level_features'] = first[dst]
                 feats = out['features']
                 lateral[dst] = feats
                 outputs.append(out)

@@ -148,6 +148,30 @@ def depth_from_maps(depth_logits: Tensor, probs: Tensor) -> Tensor:
     return (depth_logits.sigmoid() * probs).sum(dim=(-2, -1))
 
 
+def read_pose(logits: Tensor,
+              depth_logits: Optional[Tensor] = None) -> Dict[str, Tensor]:
+    """The TPAMI pose read-out of heatmap logits (and depth-map logits):
+    what an SPNet prediction block outputs.
+
+    Args:
+        logits (Tensor): Heatmap logits [N, J, h, w].
+        depth_logits (Tensor, optional): Depth-map logits [N, J, h, w].
+
+    Returns:
+        dict[str, Tensor]: ``heatmaps`` [N, J, h, w] (the spatial softmax),
+        ``coords`` [N, J, 2] (soft-argmax x, y in [0, 1]) or [N, J, 3] with
+        ``z = depth_from_maps(depth_logits, heatmaps)``, and
+        ``visibility`` [N, J] (:func:`heatmap_visibility`).
+    """
+    heatmaps = spatial_softmax(logits)
+    coords = soft_argmax_2d(heatmaps)
+    if depth_logits is not None:
+        z = depth_from_maps(depth_logits, heatmaps)
+        coords = torch.cat([coords, z[..., None]], dim=-1)
+    return dict(coords=coords, visibility=heatmap_visibility(heatmaps),
+                heatmaps=heatmaps)
+
+
 def volumetric_read_out(logits: Tensor) -> Tensor:
     """CVPR'18 3D read-out of volumetric heatmaps.
 
