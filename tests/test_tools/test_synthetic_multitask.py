@@ -23,7 +23,7 @@ from mmactx.testing import run_script
 pytestmark = pytest.mark.slow
 
 NUM_CLASSES = 6
-POSE_EPOCHS, MULTITASK_EPOCHS = 24, 4
+POSE_EPOCHS, MULTITASK_EPOCHS = 30, 4
 # the datasets of synthetic_multitask.py's loaders
 MULTITASK = dict(train=['.datasets.0', '.datasets.1'],
                  val=['.datasets.0', '.datasets.1'], test=[''])
