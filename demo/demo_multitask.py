@@ -47,7 +47,6 @@ import torch
 
 from mmactx.utils.cli import InputError, check_input_files, run_cli
 
-DEFAULT_INPUT_SIZE = (256, 256)
 DEFAULT_CLIP_LEN = 8
 #: --bbox windows cover the box this much
 BBOX_SCALE = 1.25
@@ -97,24 +96,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 # ------------------------------------------------------------ config / model
-def input_size_of(cfg) -> Tuple[int, int]:
-    """The config's ``input_size = (w, h)``; 256 x 256 with a warning."""
-    size = cfg.get('input_size')
-    if size is None:
-        warnings.warn('the config has no top-level input_size = (w, h); '
-                      'using 256 x 256')
-        return DEFAULT_INPUT_SIZE
-    try:
-        w, h = (int(v) for v in size)
-        ok = w > 0 and h > 0 and (w, h) == tuple(size)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise InputError(f'input_size must be (w, h), two positive '
-                         f'integers, got {size!r}')
-    return w, h
-
-
 def clip_len_of(cfg) -> int:
     """The config's clip length: top-level ``clip_len``, else the first
     ``clip_len`` of its test pipeline, else 8."""
@@ -399,6 +380,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
                                       args.checkpoint, args.label_map)
             if p is not None}:
         raise InputError(f'output {args.out_file} would replace an input')
+    from mmactx.apis.multitask import input_size_of
     model, cfg = load_model(args.config, args.checkpoint, args.device)
     input_size = input_size_of(cfg)
     clip_len = args.clip_len or clip_len_of(cfg)

@@ -68,8 +68,10 @@ def test_missing_input_size_falls_back_to_256(bench, tmp_path):
     cfg = tmp_path / 'no_size.py'
     cfg.write_text(CONFIG.replace('input_size = (64, 64)\n', ''))
     from mmengine.config import Config
+
+    from mmactx.apis.multitask import input_size_of
     with pytest.warns(UserWarning, match='no top-level input_size'):
-        assert bench.input_size_of(Config.fromfile(str(cfg))) == (256, 256)
+        assert input_size_of(Config.fromfile(str(cfg))) == (256, 256)
 
 
 def test_errors(bench, tmp_path):

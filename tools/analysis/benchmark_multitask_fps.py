@@ -37,15 +37,12 @@ import math
 import os
 import platform
 import time
-import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
 from mmactx.utils.cli import InputError, check_input_files, run_cli
 
-#: the paper's input size (w, h), used when the config has no input_size
-DEFAULT_INPUT_SIZE = (256, 256)
 PAPER_CLIPS = 250
 CPU_CLIPS = 20
 
@@ -86,30 +83,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def input_size_of(cfg) -> Tuple[int, int]:
-    """The config's ``input_size = (w, h)``; 256 x 256 with a warning
-    where it has none.
-
-    Raises:
-        InputError: ``input_size`` is not two positive integers.
-    """
-    size = cfg.get('input_size')
-    if size is None:
-        warnings.warn('the config has no top-level input_size = (w, h); '
-                      f'timing {DEFAULT_INPUT_SIZE[0]} x '
-                      f'{DEFAULT_INPUT_SIZE[1]} inputs')
-        return DEFAULT_INPUT_SIZE
-    try:
-        w, h = (int(v) for v in size)
-        ok = w > 0 and h > 0 and (w, h) == tuple(size)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise InputError(f'input_size must be (w, h), two positive '
-                         f'integers, got {size!r}')
-    return w, h
-
-
 def build_model(config: str, checkpoint: Optional[str],
                 device: str) -> Tuple[torch.nn.Module, Tuple[int, int]]:
     """The config's model in eval mode on ``device`` and its input size.
@@ -121,6 +94,7 @@ def build_model(config: str, checkpoint: Optional[str],
     from mmengine.config import Config
 
     from mmactx.apis import init_recognizer
+    from mmactx.apis.multitask import input_size_of
     cfg = Config.fromfile(config)
     size = input_size_of(cfg)
     model = init_recognizer(cfg, checkpoint, device)
