@@ -13,6 +13,34 @@ SHARED_DATA = os.environ.get('MMACTX_SHARED_DATA') or osp.join(
     'data')
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Start the slow end-to-end tests first, spread over the workers.
+
+    pytest-xdist's ``--dist worksteal`` (``tools/run_tests.sh``) hands each
+    of its n workers a contiguous share of the collection, which it runs
+    front to back, and idle workers steal from the back of the others'
+    shares. In collection order the slow tests (``tests/test_tools``) come
+    last, so a worker could start a minutes-long run while the other has
+    nothing left to do. Here each share starts with every n-th slow test,
+    and the fast tests fill the shares to their sizes. The order only
+    changes the wall time, never what runs.
+    """
+    workers = int(getattr(config, 'workerinput', {}).get('workercount', 1))
+    slow = [item for item in items if item.get_closest_marker('slow')]
+    if not slow or workers < 2:
+        return
+    fast = [item for item in items if not item.get_closest_marker('slow')]
+    ordered, left = [], len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)  # xdist's share of the rest
+        share = slow[worker::workers]
+        take = max(0, size - len(share))
+        share, fast = share + fast[:take], fast[take:]
+        ordered += share
+        left -= len(share)
+    items[:] = ordered + fast
+
+
 @pytest.fixture(scope='session', autouse=True)
 def _register():
     from mmactx.utils import register_all_modules
