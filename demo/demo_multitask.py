@@ -113,8 +113,9 @@ def clip_len_of(cfg) -> int:
 
 def load_model(config: str, checkpoint: str, device: str):
     """The config's ``MultitaskRecognizer`` with the checkpoint's weights
-    (a weights-only load, strict: every key and shape must match), in eval
-    mode on ``device``; and the config.
+    (weights-only; a checkpoint that does not fit is refused by
+    :func:`mmactx.engine.checkpoint.check_state_dict`), in eval mode on
+    ``device``; and the config.
 
     Raises:
         InputError: The model is not a ``MultitaskRecognizer``; the
@@ -122,8 +123,8 @@ def load_model(config: str, checkpoint: str, device: str):
     """
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
-    from mmengine.runner.checkpoint import _load_checkpoint
 
+    from mmactx.engine.checkpoint import check_state_dict, load_weights
     from mmactx.models.multitask_recognizer import MultitaskRecognizer
     from mmactx.registry import MODELS
     from mmactx.utils import register_all_modules
@@ -139,46 +140,15 @@ def load_model(config: str, checkpoint: str, device: str):
     if model_cfg.get('backbone', {}).get('init_cfg') is not None:
         model_cfg.backbone.init_cfg = None  # the checkpoint has the weights
     model = MODELS.build(model_cfg)
-    ckpt = _load_checkpoint(checkpoint, map_location='cpu', logger='silent')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise InputError(f'checkpoint {checkpoint} holds no state dict')
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
-    problems = checkpoint_mismatch(model.state_dict(), state)
-    if problems:
-        raise InputError(f'checkpoint {checkpoint} does not fit the model '
-                         f'of {config}: {problems}')
-    model.load_state_dict(state, strict=True)
+    state = load_weights(checkpoint)
+    check_state_dict(model, state, checkpoint)
+    model.load_state_dict(state, strict=False)  # checked: every weight fits
     if not hasattr(model.data_preprocessor, 'mean'):
         warnings.warn('the config\'s data_preprocessor does not normalise '
                       '(no mean / std): the frames reach the model as '
                       '0..255; the configs use ActionDataPreprocessor('
                       'mean=[127.5] * 3, std=[127.5] * 3)')
     return model.to(device).eval(), cfg
-
-
-def checkpoint_mismatch(expected: Dict[str, torch.Tensor],
-                        given: Dict[str, torch.Tensor],
-                        show: int = 3) -> str:
-    """What keeps ``given`` (a checkpoint's state dict) from loading into
-    a model whose state dict is ``expected``: missing and unexpected keys
-    and shape mismatches (counts and the first ``show`` of each); an empty
-    string when it fits."""
-    def listed(what: str, items: List[str]) -> str:
-        more = f', ... ({len(items)} in all)' if len(items) > show else ''
-        return f'{what}: ' + ', '.join(items[:show]) + more
-
-    missing = [k for k in expected if k not in given]
-    unexpected = [k for k in given if k not in expected]
-    shapes = [f'{k} {tuple(given[k].shape)} in the checkpoint, '
-              f'{tuple(v.shape)} in the model' for k, v in expected.items()
-              if k in given and hasattr(given[k], 'shape')
-              and tuple(given[k].shape) != tuple(v.shape)]
-    parts = [listed(what, items) for what, items in (
-        ('missing keys', missing), ('unexpected keys', unexpected),
-        ('shape mismatches', shapes)) if items]
-    return '; '.join(parts)
 
 
 def class_names(path: Optional[str], num_classes: int) -> List[str]:

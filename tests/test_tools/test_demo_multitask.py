@@ -159,7 +159,7 @@ def test_refused_inputs(demo, assets, tmp_path):
                    '--checkpoint', ckpt2])
     # a 2D checkpoint for the 3D model: the depth layers are missing
     with pytest.raises(InputError, match='does not fit the model .*: '
-                       r'missing keys: backbone\.blocks\.0\.depth_conv'):
+                       r'.* missing from it: backbone\.blocks\.0\.depth_conv'):
         demo.main([assets['video'], out, '--config', cfg3,
                    '--checkpoint', ckpt2])
     with pytest.raises(InputError, match=r'--stride must be in \[1, clip'):
