@@ -17,31 +17,18 @@ from mmactx.datasets.transforms.pose_crop import (ChannelPower, CropAffine,
                                                   PoseCoordTargets,
                                                   RandomCropJitter)
 from mmactx.registry import DATASETS
-from mmactx.skeletons import get_layout
-
-MPII = get_layout('mpii')
-
-
-def _head_boxes(joints):
-    """Stand-in [N, 2, 2] head boxes around upper neck and head top (the
-    fixture has none)."""
-    neck = joints[:, MPII.joint_index('upper_neck')]
-    top = joints[:, MPII.joint_index('head_top')]
-    half = np.abs(top - neck).max(-1, keepdims=True)
-    mid = (neck + top) / 2
-    return np.stack([mid - half, mid + half], axis=1)
+from mmactx.testing.mpii import stand_in_head_boxes, write_headbox_file
 
 
 @pytest.fixture(scope='module')
 def mpii(shared_data, tmp_path_factory):
-    from scipy.io import savemat
     ann_file = shared_data('mmpose_fixtures/mpii/test_mpii.json')
     with open(ann_file) as f:
         records = json.load(f)
-    boxes = _head_boxes(np.array([r['joints'] for r in records]))
     headbox_file = str(tmp_path_factory.mktemp('mpii') / 'headboxes.mat')
-    # the layout of MPII's mpii_gt_val.mat: [2 corners, 2 coords, N]
-    savemat(headbox_file, {'headboxes_src': boxes.transpose(1, 2, 0)})
+    write_headbox_file(
+        stand_in_head_boxes(np.array([r['joints'] for r in records])),
+        headbox_file)
     return dict(ann_file=ann_file, headbox_file=headbox_file,
                 records=records, img=osp.dirname(ann_file))
 
@@ -169,9 +156,7 @@ def test_bad_records_are_named(mpii, tmp_path):
     with pytest.raises(AnnotationFileNotFoundError, match='does not exist'):
         MpiiPoseDataset(str(tmp_path / 'none.json'))
     with pytest.raises(AnnotationError, match='1 head boxes for 2 records'):
-        from scipy.io import savemat
-        savemat(str(tmp_path / 'hb.mat'),
-                {'headboxes_src': np.zeros((2, 2, 1))})
+        write_headbox_file(np.zeros((1, 2, 2)), str(tmp_path / 'hb.mat'))
         MpiiPoseDataset(_write(tmp_path, [record, record]),
                         headbox_file=str(tmp_path / 'hb.mat'))
 

@@ -14,6 +14,7 @@ from mmactx.evaluation.pose_metrics import (MPII_JOINT_NAMES, MPII_PCKH_GROUPS,
                                             mpii_joint_index, mpii_pckh,
                                             mpii_pckh_from_head_sizes, mpjpe)
 from mmactx.registry import METRICS
+from mmactx.testing.mpii import stand_in_head_boxes, write_headbox_file
 
 J = {name: i for i, name in enumerate(MPII_JOINT_NAMES)}
 
@@ -33,31 +34,18 @@ def _evaluate(metric, data_samples):
 
 
 # --------------------------------------------------------------------- MPII
-def _stand_in_head_boxes(joints):
-    """[N, 2, 2] head boxes ((x1, y1), (x2, y2)) made from the annotated
-    upper neck and head top: a square centred on their midpoint, its side
-    their distance. A STAND-IN: mmpose's fixture has no head boxes (MPII's
-    are in mpii_gt_val.mat, not in the annotation json)."""
-    neck = joints[:, J['upper_neck']]
-    top = joints[:, J['head_top']]
-    centre = (neck + top) / 2
-    half = np.linalg.norm(top - neck, axis=-1, keepdims=True) / 2
-    return np.stack([centre - half, centre + half], axis=1)
-
-
 @pytest.fixture(scope='module')
 def mpii(shared_data, tmp_path_factory):
     """mmpose's MpiiDataset on test_mpii.json with a head-box file in the
     format of MPII's mpii_gt_val.mat that mmpose reads: ``headboxes_src``
     [2 corners, 2 coords, N], read as np.transpose(..., [2, 0, 1])."""
     from mmpose.datasets import MpiiDataset
-    from scipy.io import savemat
     ann_file = shared_data('mmpose_fixtures/mpii/test_mpii.json')
     with open(ann_file) as f:
         joints = np.array([a['joints'] for a in json.load(f)])
-    boxes = _stand_in_head_boxes(joints)
+    boxes = stand_in_head_boxes(joints)
     headbox_file = str(tmp_path_factory.mktemp('mpii') / 'headboxes.mat')
-    savemat(headbox_file, {'headboxes_src': boxes.transpose(1, 2, 0)})
+    write_headbox_file(boxes, headbox_file)
     dataset = MpiiDataset(
         ann_file=ann_file, headbox_file=headbox_file, test_mode=True,
         data_prefix=dict(img=osp.dirname(ann_file)),

@@ -17,8 +17,8 @@ import pytest
 
 from mmactx.datasets.annotation_io import load_annotations
 from mmactx.evaluation import load_predictions
-from mmactx.skeletons import get_layout
 from mmactx.testing import load_script, run_script
+from mmactx.testing.mpii import stand_in_head_boxes, write_headbox_file
 
 pytestmark = pytest.mark.slow
 
@@ -116,18 +116,12 @@ def test_ntu60_xsub_multitask(shared_data, tmp_path):
 
 def mpii_fixture(shared_data, folder) -> dict:
     """The MPII fixture plus a head-box file in MPII's format (the fixture
-    has none: boxes around the upper neck and head top)."""
-    from scipy.io import savemat
+    has none: stand-ins around the upper neck and head top)."""
     ann_file = shared_data('mmpose_fixtures/mpii/test_mpii.json')
     with open(ann_file) as f:
         joints = np.array([r['joints'] for r in json.load(f)])
-    mpii = get_layout('mpii')
-    neck = joints[:, mpii.joint_index('upper_neck')]
-    top = joints[:, mpii.joint_index('head_top')]
-    half = np.abs(top - neck).max(-1, keepdims=True)
-    boxes = np.stack([(neck + top) / 2 - half, (neck + top) / 2 + half], 1)
     headbox_file = str(folder / 'mpii_gt_val.mat')
-    savemat(headbox_file, {'headboxes_src': boxes.transpose(1, 2, 0)})
+    write_headbox_file(stand_in_head_boxes(joints), headbox_file)
     return dict(ann_file=ann_file, headbox_file=headbox_file,
                 img=osp.dirname(ann_file) + '/')
 
